@@ -1,0 +1,1 @@
+"""MAIS — multi-tenant embeddable booking platform."""

@@ -1,0 +1,69 @@
+"""The cache interface every implementation offers, and the hit/miss statistics."""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass
+class CacheStats:
+    hits: int = 0
+    misses: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.hits + self.misses
+
+    def report(self, *, connected: bool, keys: int) -> dict[str, Any]:
+        """The exact shape of `GET /health/cache` (deployment checklist §6)."""
+        rate = (self.hits / self.total) if self.total else 0.0
+        if self.total == 0 or rate >= 0.7:
+            efficiency = "optimal"
+        elif rate >= 0.4:
+            efficiency = "degraded"
+        else:
+            efficiency = "poor"
+        return {
+            "connected": connected,
+            "hits": self.hits,
+            "misses": self.misses,
+            "keys": keys,
+            "totalRequests": self.total,
+            "hitRate": f"{round(rate * 100)}%",
+            "efficiency": efficiency,
+        }
+
+
+class Cache(abc.ABC):
+    """Byte values under string keys. Never raises for an unreachable backend: it misses."""
+
+    backend: str
+
+    @abc.abstractmethod
+    async def get(self, key: str) -> bytes | None: ...
+
+    @abc.abstractmethod
+    async def set(self, key: str, value: bytes, ttl_seconds: int) -> None: ...
+
+    @abc.abstractmethod
+    async def delete(self, *keys: str) -> None: ...
+
+    @abc.abstractmethod
+    async def delete_prefix(self, prefix: str) -> int:
+        """Remove every key starting with `prefix`; returns how many were removed."""
+
+    @abc.abstractmethod
+    async def stats(self) -> dict[str, Any]:
+        """`/health/cache` body, statistics aggregated over every process that shares it."""
+
+    @abc.abstractmethod
+    async def ping(self) -> bool: ...
+
+    async def flush_stats(self) -> None:
+        """Publish this process's counters where other processes can read them."""
+        return None
+
+    async def close(self) -> None:
+        return None

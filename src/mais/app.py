@@ -1,0 +1,148 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from mais.container import Container, build_container
+from mais.core.errors import AppError, render_app_error, render_error
+from mais.core.middleware import RequestContextMiddleware
+from mais.settings import ConfigurationError, Environment, Settings, load_settings
+
+log = logging.getLogger("mais.app")
+
+_HTTP_CODES = {
+    400: "BAD_REQUEST",
+    401: "UNAUTHORIZED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    406: "NOT_ACCEPTABLE",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+    429: "RATE_LIMITED",
+}
+
+
+def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:
+    settings = settings or (container.settings if container else load_settings())
+    problems = settings.problems()
+    if problems:
+        raise ConfigurationError(problems)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = app.state.container is None
+        if owned:
+            app.state.container = build_container(settings)
+        background = [asyncio.create_task(_flush_cache_stats(app.state.container))]
+        if settings.app_env is Environment.development:
+            # Development runs jobs in the web process; production runs `mais worker`.
+            from mais.jobs.worker import JobWorker
+
+            background.append(asyncio.create_task(JobWorker(app.state.container).run_forever()))
+        try:
+            yield
+        finally:
+            for task in background:
+                task.cancel()
+            for task in background:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            if owned:
+                await app.state.container.close()
+
+    app = FastAPI(
+        title="MAIS API",
+        version="1.0",
+        summary="Multi-tenant booking platform for event businesses.",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.container = container
+    app.state.started_at = time.monotonic()
+    _install_error_handlers(app)
+    _include_routers(app)
+    app.add_middleware(RequestContextMiddleware, force_hsts=settings.is_production)
+    return app
+
+
+def _include_routers(app: FastAPI) -> None:
+    from mais.catalog.endpoints import router as catalog_router
+    from mais.health.endpoints import router as health_router
+    from mais.tenants.endpoints import router as tenant_router
+
+    app.include_router(health_router)
+    app.include_router(catalog_router)
+    app.include_router(tenant_router)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AppError)
+    async def _app_error(request: Request, exc: AppError) -> Response:
+        return render_app_error(request.scope, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        errors = exc.errors()
+        if any(err.get("type") == "json_invalid" for err in errors):
+            return render_error(request.scope, 400, "INVALID_JSON", "The body is not valid JSON.")
+        details = [
+            {
+                "field": ".".join(str(p) for p in err.get("loc", ()) if p != "body"),
+                "issue": err.get("msg", "invalid"),
+            }
+            for err in errors
+        ]
+        summary = "; ".join(f"{d['field'] or 'body'}: {d['issue']}" for d in details[:3])
+        return render_error(
+            request.scope, 422, "VALIDATION_ERROR", f"Invalid request: {summary}", details
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        code = _HTTP_CODES.get(exc.status_code, f"HTTP_{exc.status_code}")
+        message = "Not found." if exc.status_code == 404 else str(exc.detail)
+        headers = dict(exc.headers) if exc.headers else None
+        return render_error(request.scope, exc.status_code, code, message, headers=headers)
+
+    async def _database_down(request: Request, exc: Exception) -> Response:
+        log.error("database unavailable: %s", exc.__class__.__name__)
+        return render_error(
+            request.scope,
+            503,
+            "DATABASE_UNAVAILABLE",
+            "The database is temporarily unavailable; please retry shortly.",
+            headers={"Retry-After": "5"},
+        )
+
+    for exc_class in (OperationalError, InterfaceError, PoolTimeout):
+        app.add_exception_handler(exc_class, _database_down)
+
+
+async def _flush_cache_stats(container: Container) -> None:
+    """Publish this process's cache counters so `/health/cache` sums over all workers."""
+    while True:
+        await asyncio.sleep(1.0)
+        try:
+            await container.cache.flush_stats()
+        except Exception:  # never let monitoring kill the server
+            log.exception("cache stats flush failed")
+
+
+def app_factory() -> Any:
+    """Entry point for `uvicorn --factory mais.app:app_factory`."""
+    return create_app()

@@ -1,0 +1,1 @@
+"""Catalog: packages, photos and add-ons, and the public, cached view of them."""

@@ -1,0 +1,338 @@
+"""The `mais` command line: serve, migrate, seed, create-tenant, doctor, cache."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from mais.container import Container, build_container
+from mais.settings import ConfigurationError, Settings, load_settings
+
+app = typer.Typer(help="MAIS booking platform.", no_args_is_help=True, add_completion=False)
+migrate_app = typer.Typer(help="Database migrations (apply, status, downgrade).")
+cache_app = typer.Typer(help="Cache maintenance.", no_args_is_help=True)
+app.add_typer(migrate_app, name="migrate")
+app.add_typer(cache_app, name="cache")
+
+T = TypeVar("T")
+
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+def _run_with_container(settings: Settings, work: Callable[[Container], Awaitable[T]]) -> T:
+    async def runner() -> T:
+        container = build_container(settings)
+        try:
+            return await work(container)
+        finally:
+            await container.close()
+
+    return asyncio.run(runner())
+
+
+def _fail(message: str) -> None:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(1)
+
+
+# --- serve ------------------------------------------------------------------------
+
+
+@app.command()
+def serve(
+    workers: Annotated[int | None, typer.Option(help="Worker processes.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: PORT).")] = None,
+    host: Annotated[str | None, typer.Option(help="Interface (default: HOST).")] = None,
+) -> None:
+    """Run the web server. In development it first migrates and seeds demo data."""
+    import uvicorn
+
+    # Worker processes read the environment themselves, so options travel through it.
+    if port:
+        os.environ["PORT"] = str(port)
+    if host:
+        os.environ["HOST"] = host
+    settings = _settings()
+    problems = settings.problems()
+    if problems:
+        _fail(str(ConfigurationError(problems)))
+    from mais.migrations.runner import upgrade
+
+    if not settings.is_production:
+        upgrade(settings.migration_database_url)
+        report = _run_with_container(settings, _seed_demo)
+        _print_banner(settings, report)
+    worker_count = workers or (settings.workers if settings.is_production else 1)
+    from mais.logging_setup import uvicorn_log_config
+
+    uvicorn.run(
+        "mais.app:app_factory",
+        factory=True,
+        host=settings.bind_host,
+        port=settings.port,
+        workers=worker_count,
+        log_config=uvicorn_log_config(settings),
+        access_log=False,
+        proxy_headers=False,  # client IPs come from TRUSTED_PROXIES, nowhere else
+        server_header=False,
+        env_file=None,
+    )
+
+
+async def _seed_demo(container: Container) -> Any:
+    from mais.demo.seed import seed
+
+    return await seed(container, demo=True)
+
+
+def _print_banner(settings: Settings, report: Any) -> None:
+    from mais.demo.seed import DEMO_EMAIL, DEMO_PASSWORD, DEMO_SLUG
+
+    base = settings.public_url
+    lines = [
+        "",
+        "  MAIS is running (development, embedded SQLite, mock adapters)",
+        "",
+        f"  Booking widget    {base}/widget?tenant={DEMO_SLUG}",
+        f"  Storefront        {base}/t/{DEMO_SLUG}",
+        f"  Tenant dashboard  {base}/tenant/login   {DEMO_EMAIL} / {DEMO_PASSWORD}",
+        f"  Platform admin    {base}/admin/login    {report.admin_email} / "
+        f"{report.admin_password or '(ADMIN_PASSWORD)'}",
+        f"  Health            {base}/health",
+        f"  Demo public key   {report.demo_public_key}",
+        f"  Try               curl -H 'X-Tenant-Key: {report.demo_public_key}' {base}/v1/packages",
+        "",
+    ]
+    if report.demo_secret_key:
+        lines.insert(-1, f"  Demo secret key   {report.demo_secret_key}  (shown once)")
+    typer.echo("\n".join(lines))
+
+
+@app.command()
+def worker(
+    once: Annotated[bool, typer.Option(help="Run due jobs once, then exit.")] = False,
+) -> None:
+    """Run background jobs (e-mail, calendar, hold expiry, webhook retries)."""
+    from mais.jobs.worker import JobWorker
+
+    settings = _settings()
+    problems = settings.problems()
+    if problems:
+        _fail(str(ConfigurationError(problems)))
+
+    async def work(container: Container) -> None:
+        job_worker = JobWorker(container)
+        if once:
+            await job_worker.run_periodic(force=True)
+            ran = await job_worker.drain()
+            typer.echo(f"Ran {ran} jobs.")
+            return
+        await job_worker.run_forever()
+
+    _run_with_container(settings, work)
+
+
+# --- migrate ----------------------------------------------------------------------
+
+
+@migrate_app.callback(invoke_without_command=True)
+def migrate(ctx: typer.Context) -> None:
+    """Apply every pending migration (uses DIRECT_URL when set)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from mais.migrations.runner import status_line, upgrade
+
+    url = _settings().migration_database_url
+    upgrade(url)
+    typer.echo(status_line(url)[1])
+
+
+@migrate_app.command("apply")
+def migrate_apply() -> None:
+    """Apply every pending migration."""
+    from mais.migrations.runner import status_line, upgrade
+
+    url = _settings().migration_database_url
+    upgrade(url)
+    typer.echo(status_line(url)[1])
+
+
+@migrate_app.command("status")
+def migrate_status() -> None:
+    """Say whether the database schema is up to date (exit 1 when it is not)."""
+    from mais.migrations.runner import status_line
+
+    ok, line = status_line(_settings().migration_database_url)
+    typer.echo(line)
+    if not ok:
+        raise typer.Exit(1)
+
+
+@migrate_app.command("downgrade")
+def migrate_downgrade(revision: Annotated[str, typer.Argument(help="Target, e.g. -1")]) -> None:
+    """Roll the schema back to REVISION (e.g. `-1` for one step)."""
+    from mais.migrations.runner import downgrade, status_line
+
+    url = _settings().migration_database_url
+    downgrade(url, revision)
+    typer.echo(status_line(url)[1])
+
+
+# --- seed and tenants --------------------------------------------------------------
+
+
+@app.command("seed")
+def seed_command(
+    demo: Annotated[
+        bool | None, typer.Option("--demo/--no-demo", help="Also create the demo tenant.")
+    ] = None,
+) -> None:
+    """Create the platform admin (ADMIN_EMAIL / ADMIN_PASSWORD); demo data in development."""
+    settings = _settings()
+    with_demo = (not settings.is_production) if demo is None else demo
+
+    async def work(container: Container) -> Any:
+        from mais.demo.seed import seed
+
+        return await seed(container, demo=with_demo)
+
+    report = _run_with_container(settings, work)
+    typer.echo(f"Platform admin: {report.admin_email}")
+    if report.admin_password:
+        typer.echo(f"  development password: {report.admin_password}")
+    if with_demo:
+        typer.echo(f"Demo tenant public key: {report.demo_public_key}")
+        if report.demo_secret_key:
+            typer.echo(f"Demo tenant secret key (shown once): {report.demo_secret_key}")
+
+
+@app.command("create-tenant")
+def create_tenant(
+    slug: Annotated[str | None, typer.Option(help="URL slug, e.g. demo-tenant")] = None,
+    name: Annotated[str | None, typer.Option(help="Business name")] = None,
+    email: Annotated[str | None, typer.Option(help="Tenant admin e-mail")] = None,
+    password: Annotated[str | None, typer.Option(help="Tenant admin password")] = None,
+    commission: Annotated[str | None, typer.Option(help="Commission percent (0-50)")] = None,
+    timezone: Annotated[str | None, typer.Option(help="IANA time zone")] = None,
+) -> None:
+    """Create a tenant and its admin; prints the public key and the secret key once."""
+    interactive = sys.stdin.isatty()
+
+    def ask(value: str | None, prompt: str, default: str | None = None) -> str:
+        if value is not None:
+            return value
+        if not interactive:
+            _fail(f"--{prompt.split()[0].lower()} is required when not running interactively")
+        return str(typer.prompt(prompt, default=default))
+
+    slug = ask(slug, "Slug (e.g. demo-tenant)")
+    name = ask(name, "Business name")
+    email = ask(email, "Admin e-mail")
+    if password is None:
+        if not interactive:
+            _fail("--password is required when not running interactively")
+        password = getpass.getpass("Admin password: ")
+        if getpass.getpass("Repeat password: ") != password:
+            _fail("Passwords do not match.")
+    commission = ask(commission, "Commission percent", "10")
+    timezone = ask(timezone, "Time zone", "America/New_York")
+
+    async def work(container: Container) -> Any:
+        from mais.audit.service import Actor
+        from mais.core.errors import AppError
+        from mais.tenants.service import TenantService
+
+        try:
+            async with container.db.transaction() as session:
+                return await TenantService(session, container.resolver).create_tenant(
+                    Actor(role="system", label="mais create-tenant"),
+                    slug=slug,
+                    name=name,
+                    email=email,
+                    password=password,
+                    commission_percent=commission,
+                    timezone=timezone,
+                )
+        except AppError as exc:
+            _fail(f"Could not create the tenant: {exc.message}")
+
+    created = _run_with_container(_settings(), work)
+    settings = _settings()
+    typer.echo(f"Created tenant {created.tenant.slug} ({created.tenant.name})")
+    typer.echo(f"  Admin login:  {settings.public_url}/tenant/login  as {email}")
+    typer.echo(f"  Public key:   {created.keys.public_key}")
+    typer.echo(f"  Secret key:   {created.keys.secret_key}")
+    typer.echo("  The secret key is shown only now; store it in your secret manager.")
+    typer.echo(f"  Widget:       {settings.public_url}/widget?tenant={created.tenant.slug}")
+
+
+# --- doctor -----------------------------------------------------------------------
+
+
+@app.command()
+def doctor() -> None:
+    """Check configuration and connectivity; exit 1 with a list of problems."""
+    from mais.doctor import run_checks
+
+    try:
+        settings = _settings()
+    except Exception as exc:  # an unparsable variable is itself a finding
+        _fail(f"✗ configuration cannot be read: {exc}")
+        return
+    results = asyncio.run(run_checks(settings))
+    failed = False
+    for result in results:
+        mark = "✓" if result.ok else "✗"
+        colour = typer.colors.GREEN if result.ok else typer.colors.RED
+        typer.secho(f"{mark} {result.name}: {result.detail}", fg=colour)
+        failed = failed or not result.ok
+    if failed:
+        typer.secho("\nProblems found; fix the items marked ✗.", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1)
+    typer.echo("\nAll checks passed.")
+
+
+# --- cache ------------------------------------------------------------------------
+
+
+@cache_app.command("flush")
+def cache_flush(
+    tenant: Annotated[str | None, typer.Option(help="Only this tenant's slug.")] = None,
+) -> None:
+    """Drop cached catalog and tenant-resolution entries (all tenants or one)."""
+
+    async def work(container: Container) -> int:
+        from mais.catalog.service import catalog_prefix
+        from mais.tenants.repository import ApiKeyRepository, TenantRepository
+
+        if tenant is None:
+            removed = await container.cache.delete_prefix("catalog:")
+            return removed + await container.cache.delete_prefix("tenant:")
+        async with container.db.sessionmaker() as session:
+            found = await TenantRepository(session).get_by_slug(tenant)
+            if found is None:
+                _fail(f"No tenant with slug {tenant!r}")
+                return 0
+            lookups = [key.lookup for key in await ApiKeyRepository(session, found.id).live_keys()]
+        removed = await container.cache.delete_prefix(catalog_prefix(found.id))
+        await container.resolver.invalidate(found.id, lookups=lookups, slugs=[found.slug])
+        return removed
+
+    settings = _settings()
+    removed = _run_with_container(settings, work)
+    typer.echo(f"Removed {removed} cache entries.")
+    if not settings.redis_url:
+        typer.echo("Note: without REDIS_URL each server process has its own in-memory cache;")
+        typer.echo("restart the server to clear it (entries also expire within 10 minutes).")
+
+
+if __name__ == "__main__":
+    app()

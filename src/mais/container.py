@@ -1,0 +1,67 @@
+"""Builds, once per process, everything the app and the CLI share: database, cache,
+rate limiter, tenant resolver and the adapters chosen by `ADAPTERS_PRESET`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mais.adapters.cache import Cache, MemoryCache, RedisCache
+from mais.adapters.storage import LocalStorage, Storage
+from mais.core.db import Database
+from mais.core.http import Network, parse_networks
+from mais.core.ratelimit import RateLimiter
+from mais.settings import Settings
+from mais.tenants.keys import derive_hmac_key
+from mais.tenants.resolver import TenantResolver
+
+
+@dataclass
+class Container:
+    settings: Settings
+    db: Database
+    cache: Cache
+    rate_limiter: RateLimiter
+    resolver: TenantResolver
+    storage: Storage
+    trusted_proxies: list[Network]
+
+    async def close(self) -> None:
+        await self.cache.close()
+        await self.db.dispose()
+
+
+def build_cache(settings: Settings) -> Cache:
+    if settings.redis_url:
+        return RedisCache(settings.redis_url)
+    return MemoryCache()
+
+
+def build_storage(settings: Settings) -> Storage:
+    if settings.s3_bucket:
+        from mais.adapters.storage.s3 import S3Storage  # boto3 is only imported when used
+
+        return S3Storage.from_settings(settings)
+    return LocalStorage(settings.uploads_dir, settings.public_url)
+
+
+def build_container(settings: Settings) -> Container:
+    db = Database(
+        settings.runtime_database_url,
+        pool_size=settings.db_pool_size,
+        slow_query_ms=settings.slow_query_ms,
+    )
+    cache = build_cache(settings)
+    return Container(
+        settings=settings,
+        db=db,
+        cache=cache,
+        rate_limiter=RateLimiter(
+            settings.redis_url,
+            api_per_minute=settings.rate_limit_api_per_minute,
+            auth_attempts=settings.rate_limit_auth_attempts,
+            auth_window_minutes=settings.rate_limit_auth_window_minutes,
+        ),
+        resolver=TenantResolver(db, cache, derive_hmac_key(settings.effective_encryption_key)),
+        storage=build_storage(settings),
+        trusted_proxies=parse_networks(settings.trusted_proxies),
+    )

@@ -1,0 +1,1 @@
+"""Cross-cutting infrastructure: errors, database, middleware, cache and rate limits."""

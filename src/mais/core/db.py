@@ -1,0 +1,176 @@
+"""Database engine and sessions. The request owns the transaction; handlers never commit.
+
+PostgreSQL is reached through psycopg 3 with server-side prepared statements turned off
+(`prepare_threshold=None`) so the pooled `DATABASE_URL` can point at a transaction-mode
+pooler (PgBouncer, Supabase). SQLite is the embedded development default.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+log = logging.getLogger("mais.db")
+
+# Query parameters that other tools (Prisma, Supabase docs) put in URLs and libpq refuses.
+_FOREIGN_URL_PARAMS = {
+    "pgbouncer",
+    "connection_limit",
+    "pool_timeout",
+    "schema",
+    "statement_cache_size",
+}
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def async_url(url: str) -> str:
+    """Normalise a user-supplied URL to the async driver MAIS uses."""
+    if url.startswith("sqlite"):
+        scheme, rest = url.split(":", 1)
+        return "sqlite+aiosqlite:" + rest if "+" not in scheme else url
+    return _postgres_url(url, "psycopg")
+
+
+def sync_url(url: str) -> str:
+    """The same database through a synchronous driver (Alembic, the CLI)."""
+    if url.startswith("sqlite"):
+        _scheme, rest = url.split(":", 1)
+        return "sqlite:" + rest
+    return _postgres_url(url, "psycopg")
+
+
+def _postgres_url(url: str, driver: str) -> str:
+    parts = urlsplit(url)
+    scheme = parts.scheme.split("+")[0]
+    if scheme not in ("postgres", "postgresql"):
+        raise ValueError(f"unsupported database URL scheme: {parts.scheme}")
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k not in _FOREIGN_URL_PARAMS]
+    return urlunsplit((f"postgresql+{driver}", parts.netloc, parts.path, urlencode(query), ""))
+
+
+def connect_args(url: str) -> dict[str, Any]:
+    if is_sqlite(url):
+        return {"timeout": 30}
+    # No server-side prepared statements: they break behind transaction-mode poolers.
+    return {"prepare_threshold": None}
+
+
+def ensure_sqlite_dir(url: str) -> None:
+    if is_sqlite(url) and ":memory:" not in url:
+        path = url.split("///", 1)[-1]
+        if path:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def install_sqlite_pragmas(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def install_slow_query_log(engine: Engine, threshold_ms: int, on_slow: Any = None) -> None:
+    """Log (and report through `on_slow`) every statement slower than the threshold."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _start(
+        conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool
+    ) -> None:
+        conn.info.setdefault("query_start", []).append(time.perf_counter())
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _end(conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool) -> None:
+        started = conn.info["query_start"].pop()
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        if elapsed_ms >= threshold_ms:
+            log.warning(
+                "slow query",
+                extra={"duration_ms": round(elapsed_ms, 1), "statement": statement[:500]},
+            )
+            if on_slow is not None:
+                on_slow(elapsed_ms)
+
+
+AfterCommit = Callable[[], Awaitable[None]]
+
+
+def after_commit(session: AsyncSession, callback: AfterCommit) -> None:
+    """Run `callback` once this session's transaction has committed (cache invalidation,
+    waking the job worker). Callbacks never run for a rolled-back transaction."""
+    session.info.setdefault("after_commit", []).append(callback)
+
+
+async def commit(session: AsyncSession) -> None:
+    """Commit, then run the after-commit callbacks; a failing callback is logged, not raised,
+    because the data it follows is already safely stored."""
+    await session.commit()
+    callbacks: list[AfterCommit] = session.info.pop("after_commit", [])
+    for callback in callbacks:
+        try:
+            await callback()
+        except Exception:
+            log.exception("after-commit callback failed")
+
+
+async def rollback(session: AsyncSession) -> None:
+    session.info.pop("after_commit", None)
+    await session.rollback()
+
+
+class Database:
+    """The engine and session factory of one process."""
+
+    def __init__(self, url: str, *, pool_size: int = 10, slow_query_ms: int = 1000) -> None:
+        self.url = url
+        ensure_sqlite_dir(url)
+        options: dict[str, Any] = {"connect_args": connect_args(url), "pool_pre_ping": True}
+        if not is_sqlite(url):
+            options |= {"pool_size": pool_size, "max_overflow": pool_size, "pool_recycle": 1800}
+        self.engine: AsyncEngine = create_async_engine(async_url(url), **options)
+        if is_sqlite(url):
+            install_sqlite_pragmas(self.engine.sync_engine)
+        self.slow_queries = 0
+        install_slow_query_log(self.engine.sync_engine, slow_query_ms, self._count_slow)
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return is_sqlite(self.url)
+
+    def _count_slow(self, _elapsed_ms: float) -> None:
+        self.slow_queries += 1
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A session whose transaction commits when the block succeeds, else rolls back."""
+        async with self.sessionmaker() as session:
+            try:
+                yield session
+                await commit(session)
+            except BaseException:
+                await rollback(session)
+                raise
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,52 @@
+"""FastAPI dependencies shared by every domain: the container, the request's database
+session (the request owns the transaction) and the public API's tenant."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mais.core.db import commit, rollback
+from mais.core.http import client_ip
+
+if TYPE_CHECKING:
+    from mais.container import Container
+    from mais.tenants.context import TenantContext
+
+
+def get_container(request: Request) -> Container:
+    container: Container = request.app.state.container
+    return container
+
+
+async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """Commit when the handler returns (before the response is sent), roll back on error."""
+    container = get_container(request)
+    async with container.db.sessionmaker() as session:
+        try:
+            yield session
+            await commit(session)
+        except BaseException:
+            await rollback(session)
+            raise
+
+
+def request_client_ip(request: Request) -> str:
+    return client_ip(request.scope, get_container(request).trusted_proxies)
+
+
+async def _public_tenant(request: Request) -> TenantContext:
+    """The tenant named by `X-Tenant-Key`, after the per-tenant, per-client rate limit."""
+    container = get_container(request)
+    tenant = await container.resolver.resolve_key(request.headers.get("x-tenant-key"))
+    request.state.tenant = tenant
+    await container.rate_limiter.check_api(str(tenant.id), request_client_ip(request))
+    return tenant
+
+
+ContainerDep = Annotated["Container", Depends(get_container)]
+SessionDep = Annotated[AsyncSession, Depends(_request_session, scope="function")]
+PublicTenant = Annotated["TenantContext", Depends(_public_tenant)]

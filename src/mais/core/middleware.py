@@ -1,0 +1,186 @@
+"""The one ASGI middleware every request passes: request id, body-size limit, HEAD,
+security headers, and the last-resort 500. Pure ASGI (no BaseHTTPMiddleware) because it
+sits on the hot path of every request."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mais.core.context import request_id_var
+from mais.core.errors import error_body
+
+log = logging.getLogger("mais.request")
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+JSON_BODY_LIMIT = 64 * 1024
+UPLOAD_BODY_LIMIT = 5 * 1024 * 1024 + 64 * 1024  # a 5 MB file plus multipart framing
+REPORT_BODY_LIMIT = 16 * 1024
+WEBHOOK_BODY_LIMIT = 512 * 1024
+
+
+def body_limit_for(path: str) -> int:
+    if path.endswith(("/photos", "/logo")):
+        return UPLOAD_BODY_LIMIT
+    if path.startswith("/v1/csp-violations"):
+        return REPORT_BODY_LIMIT
+    if path.startswith("/v1/webhooks/"):
+        return WEBHOOK_BODY_LIMIT
+    return JSON_BODY_LIMIT
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+# Headers a handler may override (a widget page sets its own frame-ancestors).
+BASE_SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"strict-origin-when-cross-origin"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=(self)"),
+]
+API_CSP = b"default-src 'none'; frame-ancestors 'none'"
+HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+
+
+class RequestContextMiddleware:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        force_hsts: bool = False,
+        on_response: Callable[[Scope, int, float], None] | None = None,
+    ) -> None:
+        self.app = app
+        self.force_hsts = force_hsts
+        self.on_response = on_response
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        started = time.perf_counter()
+        request_id = _incoming_request_id(scope) or uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        token = request_id_var.set(request_id)
+        is_head = scope["method"] == "HEAD"
+        if is_head:
+            scope = dict(scope, method="GET")
+        https = scope.get("scheme") == "https" or self.force_hsts
+        status_holder = {"status": 0, "started": False}
+
+        limit = body_limit_for(scope["path"])
+        declared = _content_length(scope)
+        if declared is not None and declared > limit:
+            await _send_error(send, scope, 413, "PAYLOAD_TOO_LARGE", _too_large(limit))
+            request_id_var.reset(token)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge()
+            return message
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_holder["status"] = message["status"]
+                status_holder["started"] = True
+                message["headers"] = _with_security_headers(
+                    list(message.get("headers", [])), request_id, https
+                )
+            elif message["type"] == "http.response.body" and is_head:
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, send_wrapper)
+        except BodyTooLarge:
+            if not status_holder["started"]:
+                status_holder["status"] = 413
+                await _send_error(send, scope, 413, "PAYLOAD_TOO_LARGE", _too_large(limit))
+        except Exception:
+            log.exception("unhandled error", extra={"path": scope["path"]})
+            if not status_holder["started"]:
+                status_holder["status"] = 500
+                await _send_error(
+                    send, scope, 500, "INTERNAL_ERROR", "Something went wrong on our side."
+                )
+        finally:
+            request_id_var.reset(token)
+            if self.on_response is not None:
+                self.on_response(scope, status_holder["status"], time.perf_counter() - started)
+
+
+def _too_large(limit: int) -> str:
+    return f"The request body is larger than {limit // 1024} KB."
+
+
+def _incoming_request_id(scope: Scope) -> str | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"x-request-id":
+            candidate = value.decode("latin-1")
+            return candidate if _REQUEST_ID.match(candidate) else None
+    return None
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+def _with_security_headers(
+    headers: list[tuple[bytes, bytes]], request_id: str, https: bool
+) -> list[tuple[bytes, bytes]]:
+    present = {name.lower() for name, _ in headers}
+    headers.append((b"x-request-id", request_id.encode()))
+    for name, value in BASE_SECURITY_HEADERS:
+        if name not in present:
+            headers.append((name, value))
+    csp = next((v for n, v in headers if n.lower() == b"content-security-policy"), None)
+    if csp is None:
+        headers.append((b"content-security-policy", API_CSP))
+        csp = API_CSP
+    # Only pages that name who may frame them (widget pages) go without X-Frame-Options.
+    framable = b"frame-ancestors" in csp and b"frame-ancestors 'none'" not in csp
+    if not framable and b"x-frame-options" not in present:
+        headers.append((b"x-frame-options", b"DENY"))
+    if https:
+        headers.append(HSTS)
+    return headers
+
+
+async def _send_error(send: Send, scope: Scope, status: int, code: str, message: str) -> None:
+    request_id = scope.get("state", {}).get("request_id", "")
+    body = error_body(code, message, request_id)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": _with_security_headers(
+                [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+                request_id,
+                scope.get("scheme") == "https",
+            ),
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

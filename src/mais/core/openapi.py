@@ -1,0 +1,16 @@
+"""Shared OpenAPI fragments: the error responses each kind of endpoint can give."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mais.core.schemas import ErrorBody
+
+_ERR = {"model": ErrorBody}
+
+PUBLIC_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: _ERR | {"description": "TENANT_KEY_REQUIRED, INVALID_TENANT_KEY or TENANT_NOT_FOUND"},
+    403: _ERR | {"description": "TENANT_INACTIVE"},
+    404: _ERR | {"description": "NOT_FOUND"},
+    429: _ERR | {"description": "RATE_LIMITED"},
+}

@@ -1,0 +1,1 @@
+"""Demo data for the embedded development setup: a realistic wedding business."""

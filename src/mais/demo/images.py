@@ -1,0 +1,64 @@
+"""Photos for the demo catalog, drawn locally (no downloads): soft gradients with bokeh
+lights in each package's palette, so the widget looks like a real storefront."""
+
+from __future__ import annotations
+
+import io
+import random
+
+from PIL import Image, ImageDraw, ImageFilter
+
+Palette = tuple[tuple[int, int, int], tuple[int, int, int], tuple[int, int, int]]
+
+PALETTES: dict[str, Palette] = {
+    "garden": ((64, 94, 62), (196, 214, 170), (255, 236, 240)),
+    "vineyard": ((92, 38, 52), (214, 160, 112), (255, 230, 190)),
+    "elopement": ((46, 72, 110), (180, 200, 224), (255, 250, 235)),
+    "ballroom": ((40, 32, 30), (190, 150, 90), (255, 226, 160)),
+    "beach": ((24, 110, 140), (240, 220, 180), (255, 255, 240)),
+}
+
+
+def demo_photo(theme: str, seed: int, size: tuple[int, int] = (1600, 1067)) -> bytes:
+    dark, mid, light = PALETTES[theme]
+    width, height = size
+    rng = random.Random(f"{theme}-{seed}")  # noqa: S311 - deterministic art, not security
+    gradient = Image.new("RGB", (1, height))
+    for y in range(height):
+        t = y / (height - 1)
+        a, b = (dark, mid) if t < 0.6 else (mid, light)
+        u = t / 0.6 if t < 0.6 else (t - 0.6) / 0.4
+        gradient.putpixel((0, y), tuple(int(a[i] + (b[i] - a[i]) * u) for i in range(3)))
+    image = gradient.resize((width, height))
+    glow = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(glow)
+    for _ in range(38):
+        r = rng.randint(20, 110)
+        x, y = rng.randint(0, width), rng.randint(0, int(height * 0.8))
+        alpha = rng.randint(40, 120)
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=(*light, alpha))
+    glow = glow.filter(ImageFilter.GaussianBlur(18))
+    image = Image.alpha_composite(image.convert("RGBA"), glow)
+    # A low horizon of hills or tables, so pictures differ in shape as well as colour.
+    ground = ImageDraw.Draw(image)
+    points = [(0, height)]
+    for x in range(0, width + 80, 80):
+        points.append((x, int(height * 0.78 + rng.randint(-40, 40))))
+    points.append((width, height))
+    ground.polygon(points, fill=(*dark, 235))
+    out = io.BytesIO()
+    image.convert("RGB").save(out, format="JPEG", quality=86)
+    return out.getvalue()
+
+
+def demo_logo() -> bytes:
+    """A simple monogram logo with a transparent background."""
+    image = Image.new("RGBA", (480, 160), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((8, 8, 152, 152), outline=(122, 92, 88, 255), width=8)
+    draw.line((50, 110, 80, 50, 110, 110), fill=(122, 92, 88, 255), width=10)
+    draw.rectangle((180, 60, 460, 72), fill=(200, 169, 126, 255))
+    draw.rectangle((180, 92, 400, 102), fill=(122, 92, 88, 255))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()

@@ -1,0 +1,1 @@
+"""Health and readiness endpoints for uptime monitors and load balancers."""

@@ -1,0 +1,1 @@
+"""Alembic migrations and the functions the CLI and health checks use to run them."""

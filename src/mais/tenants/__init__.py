@@ -1,0 +1,1 @@
+"""Tenants: slugs, API keys, key resolution and tenant settings."""

@@ -1,0 +1,73 @@
+"""Queries on tenants and their API keys.
+
+The tenants table is the root of tenancy, so these queries are not tenant-scoped: they
+serve key resolution, the platform admin and the CLI. Key queries that act for one
+tenant go through `ApiKeyRepository`, which is scoped like every other repository.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mais.core.repository import TenantScopedRepository, parse_uuid
+from mais.models import Tenant, TenantApiKey
+
+
+class TenantRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, tenant_id: str | uuid.UUID) -> Tenant | None:
+        parsed = parse_uuid(tenant_id)
+        return None if parsed is None else await self.session.get(Tenant, parsed)
+
+    async def get_by_slug(self, slug: str) -> Tenant | None:
+        result = await self.session.execute(select(Tenant).where(Tenant.slug == slug))
+        return result.scalar_one_or_none()
+
+    async def slug_exists(self, slug: str) -> bool:
+        result = await self.session.execute(select(Tenant.id).where(Tenant.slug == slug))
+        return result.first() is not None
+
+    async def list(self, *, offset: int = 0, limit: int = 100) -> Sequence[Tenant]:
+        result = await self.session.execute(
+            select(Tenant).order_by(Tenant.created_at, Tenant.slug).offset(offset).limit(limit)
+        )
+        return result.scalars().all()
+
+    async def count(self) -> int:
+        return int((await self.session.execute(select(func.count(Tenant.id)))).scalar_one())
+
+    async def find_by_key_lookup(self, lookup: str) -> Tenant | None:
+        """The tenant whose live (not revoked) key has this lookup value."""
+        result = await self.session.execute(
+            select(Tenant)
+            .join(TenantApiKey, TenantApiKey.tenant_id == Tenant.id)
+            .where(TenantApiKey.lookup == lookup, TenantApiKey.revoked_at.is_(None))
+        )
+        return result.scalar_one_or_none()
+
+    def add(self, tenant: Tenant) -> Tenant:
+        self.session.add(tenant)
+        return tenant
+
+
+class ApiKeyRepository(TenantScopedRepository[TenantApiKey]):
+    model = TenantApiKey
+
+    async def live_keys(self) -> Sequence[TenantApiKey]:
+        result = await self.session.execute(self.scoped().where(TenantApiKey.revoked_at.is_(None)))
+        return result.scalars().all()
+
+    async def revoke_live(self, kind: str, now: datetime) -> None:
+        await self.session.execute(
+            self.scoped_update()
+            .where(TenantApiKey.kind == kind, TenantApiKey.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+        await self.session.flush()

@@ -1,0 +1,125 @@
+"""Resolves `X-Tenant-Key` (and widget slugs) to a `TenantContext` without a database
+query per request.
+
+Two levels: a per-process table with a 2-second lifetime, then the shared cache (Redis)
+with a longer one, then the database. Writes that change a tenant call `invalidate`,
+which clears the shared entries at once; other processes drop theirs within the local
+lifetime, so a rotated or suspended key stops working within seconds everywhere.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterable
+
+from mais.adapters.cache import Cache
+from mais.core.db import Database
+from mais.core.errors import Forbidden, Unauthorized
+from mais.tenants.context import TenantContext
+from mais.tenants.keys import KeyShape, lookup_of, shape_of
+from mais.tenants.repository import TenantRepository
+
+LOCAL_TTL_SECONDS = 2.0
+SHARED_TTL_SECONDS = 300
+_MISSING = b"-"
+
+
+class TenantKeyRequired(Unauthorized):
+    code = "TENANT_KEY_REQUIRED"
+    message = "The X-Tenant-Key header is required."
+
+
+class InvalidTenantKey(Unauthorized):
+    code = "INVALID_TENANT_KEY"
+    message = "The tenant key is malformed."
+
+
+class TenantNotFound(Unauthorized):
+    code = "TENANT_NOT_FOUND"
+    message = "No tenant has this key."
+
+
+class TenantInactive(Forbidden):
+    code = "TENANT_INACTIVE"
+    message = "This tenant is not active."
+
+
+def key_ref(lookup: str) -> str:
+    return f"tenant:key:{lookup}"
+
+
+def slug_ref(slug: str) -> str:
+    return f"tenant:slug:{slug}"
+
+
+class TenantResolver:
+    def __init__(self, db: Database, cache: Cache, hmac_key: bytes) -> None:
+        self.db = db
+        self.cache = cache
+        self.hmac_key = hmac_key
+        self._shared = cache.backend == "redis"
+        self._local: dict[str, tuple[float, TenantContext | None]] = {}
+
+    async def resolve_key(self, raw: str | None) -> TenantContext:
+        """The active tenant owning this public or secret key, or the SPEC §4 error."""
+        if not raw:
+            raise TenantKeyRequired()
+        shape = shape_of(raw)
+        if shape is KeyShape.malformed:
+            raise InvalidTenantKey()
+        lookup = lookup_of(raw, self.hmac_key)
+        context = await self._resolve(key_ref(lookup), lookup=lookup)
+        if context is None:
+            raise TenantNotFound()
+        if not context.is_active:
+            raise TenantInactive()
+        return context
+
+    async def resolve_slug(self, slug: str) -> TenantContext | None:
+        """The tenant with this slug (any status), for pages addressed by slug."""
+        return await self._resolve(slug_ref(slug), slug=slug)
+
+    async def _resolve(
+        self, ref: str, *, lookup: str | None = None, slug: str | None = None
+    ) -> TenantContext | None:
+        now = time.monotonic()
+        local = self._local.get(ref)
+        if local is not None and local[0] > now:
+            return local[1]
+        context: TenantContext | None
+        raw = await self.cache.get(ref) if self._shared else None
+        if raw is not None:
+            context = None if raw == _MISSING else TenantContext.loads(raw)
+        else:
+            context = await self._load(lookup=lookup, slug=slug)
+            if self._shared:
+                value = _MISSING if context is None else context.dumps()
+                ttl = SHARED_TTL_SECONDS if context is not None else int(LOCAL_TTL_SECONDS) + 1
+                await self.cache.set(ref, value, ttl)
+        if len(self._local) > 50_000:
+            self._local.clear()
+        self._local[ref] = (now + LOCAL_TTL_SECONDS, context)
+        return context
+
+    async def _load(self, *, lookup: str | None, slug: str | None) -> TenantContext | None:
+        async with self.db.sessionmaker() as session:
+            tenants = TenantRepository(session)
+            if lookup is not None:
+                tenant = await tenants.find_by_key_lookup(lookup)
+            else:
+                tenant = await tenants.get_by_slug(slug or "")
+            return None if tenant is None else TenantContext.of(tenant)
+
+    async def invalidate(
+        self, tenant_id: uuid.UUID, *, lookups: Iterable[str] = (), slugs: Iterable[str] = ()
+    ) -> None:
+        """Forget everything cached about a tenant, under every key and slug it had."""
+        refs = [key_ref(lookup) for lookup in lookups] + [slug_ref(slug) for slug in slugs]
+        for ref, (_, context) in list(self._local.items()):
+            if context is not None and context.id == tenant_id:
+                refs.append(ref)
+        for ref in refs:
+            self._local.pop(ref, None)
+        if self._shared and refs:
+            await self.cache.delete(*refs)

@@ -1,0 +1,199 @@
+"""Test world: every test gets a migrated database, a cache and an app.
+
+The suite runs once per backend pair: `sqlite+memory` always, and `postgres+redis` when
+TEST_DATABASE_URL and TEST_REDIS_URL are set (CI sets both). Each run creates its own
+PostgreSQL database and picks its own Redis database number, so parallel runs on one
+machine do not collide. Tables are emptied between tests.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from mais.settings import Settings
+
+# Nothing from the developer's shell or .env may leak into the tests.
+for _field in Settings.model_fields.values():
+    alias = _field.validation_alias
+    names = getattr(alias, "choices", [alias]) if alias else []
+    for _name in names:
+        if isinstance(_name, str):
+            os.environ.pop(_name, None)
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
+REQUIRE_SERVICES = os.environ.get("MAIS_REQUIRE_SERVICES") == "1"
+
+BACKENDS = ["sqlite+memory"]
+if TEST_DATABASE_URL or TEST_REDIS_URL:
+    if not (TEST_DATABASE_URL and TEST_REDIS_URL):
+        raise pytest.UsageError("set both TEST_DATABASE_URL and TEST_REDIS_URL, or neither")
+    BACKENDS.append("postgres+redis")
+elif REQUIRE_SERVICES:
+    raise pytest.UsageError("MAIS_REQUIRE_SERVICES=1 needs TEST_DATABASE_URL and TEST_REDIS_URL")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"mais backends: {', '.join(BACKENDS)}"
+
+
+# --- databases -----------------------------------------------------------------------
+
+
+def _create_postgres_database(base_url: str) -> str:
+    url = make_url(base_url)
+    name = f"mais_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(url.set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_postgres_database(base_url: str, url: str) -> None:
+    name = make_url(url).database
+    admin = create_engine(
+        make_url(base_url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database migrated to head with Alembic (the migrations are under test too)."""
+    from mais.migrations.runner import upgrade
+
+    if backend.startswith("postgres"):
+        assert TEST_DATABASE_URL
+        url = _create_postgres_database(TEST_DATABASE_URL)
+        upgrade(url)
+        yield url
+        _drop_postgres_database(TEST_DATABASE_URL, url)
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        upgrade(url)
+        yield url
+
+
+@pytest.fixture(scope="session")
+def redis_url(backend: str) -> str | None:
+    if not backend.endswith("redis"):
+        return None
+    assert TEST_REDIS_URL
+    parsed = make_url(TEST_REDIS_URL.replace("redis://", "redis+x://", 1))
+    base = TEST_REDIS_URL.rstrip("/")
+    if parsed.database:
+        return TEST_REDIS_URL
+    return f"{base}/{random.randint(1, 15)}"
+
+
+def _empty_tables(url: str) -> None:
+    from mais.core.db import connect_args, sync_url
+    from mais.models import Base
+
+    engine = create_engine(sync_url(url), connect_args=connect_args(url))
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - fixed names
+    engine.dispose()
+
+
+# --- settings, container, app ---------------------------------------------------------
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    path = tmp_path / "var"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    """Override in a test module to change settings for its tests."""
+    return {}
+
+
+@pytest.fixture
+def settings(
+    database_url: str, redis_url: str | None, data_dir: Path, settings_overrides: dict[str, Any]
+) -> Settings:
+    values: dict[str, Any] = {
+        "app_env": "test",
+        "database_url": database_url,
+        "redis_url": redis_url,
+        "data_dir": data_dir,
+        "frontend_url": "http://testserver",
+    }
+    values.update(settings_overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+async def container(settings: Settings, database_url: str) -> AsyncIterator[Any]:
+    from mais.container import build_container
+
+    _empty_tables(database_url)
+    built = build_container(settings)
+    if settings.redis_url:
+        from redis.asyncio import Redis
+
+        client = Redis.from_url(settings.redis_url)
+        await client.flushdb()
+        await client.aclose()
+    yield built
+    await built.close()
+
+
+@pytest.fixture
+def app(container: Any) -> Any:
+    from mais.app import create_app
+
+    return create_app(container.settings, container)
+
+
+@pytest.fixture
+async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.10", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+# --- proof that the service-backed half of the suite ran ---------------------------------
+
+_service_backed_passes = 0
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    global _service_backed_passes
+    if report.when == "call" and report.passed and "postgres+redis" in report.nodeid:
+        _service_backed_passes += 1
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if getattr(session.config, "workerinput", None) is not None:
+        return  # xdist workers: the controller sees every report and decides
+    if REQUIRE_SERVICES and _service_backed_passes == 0 and exitstatus == 0:
+        print("\nMAIS_REQUIRE_SERVICES=1 but no PostgreSQL/Redis test passed", flush=True)
+        session.exitstatus = 1

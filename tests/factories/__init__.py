@@ -1,0 +1,1 @@
+"""Build test worlds through the public services, never by writing rows directly."""

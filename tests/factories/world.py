@@ -1,0 +1,110 @@
+"""Tenants, catalogs and admins made through the same services the product uses."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from PIL import Image
+
+from mais.audit.service import Actor
+from mais.catalog.admin_service import CatalogAdminService, PackageDraft
+from mais.models import AddOn, Package
+from mais.tenants.service import TenantService
+
+TEST_ACTOR = Actor(role="system", label="test")
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass
+class TenantWorld:
+    id: uuid.UUID
+    slug: str
+    public_key: str
+    secret_key: str
+    email: str
+    password: str = PASSWORD
+    packages: dict[str, Package] = field(default_factory=dict)
+    add_ons: dict[str, AddOn] = field(default_factory=dict)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"X-Tenant-Key": self.public_key}
+
+
+def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (640, 480), color: str = "teal") -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, format=fmt)
+    return out.getvalue()
+
+
+async def make_tenant(
+    container: Any,
+    slug: str | None = None,
+    *,
+    timezone: str = "America/New_York",
+    commission_percent: str = "10",
+    **tenant_fields: Any,
+) -> TenantWorld:
+    slug = slug or f"t-{uuid.uuid4().hex[:10]}"
+    email = f"owner@{slug}.example.com"
+    async with container.db.transaction() as session:
+        created = await TenantService(session, container.resolver).create_tenant(
+            TEST_ACTOR,
+            slug=slug,
+            name=f"{slug.title()} Events",
+            email=email,
+            password=PASSWORD,
+            commission_percent=commission_percent,
+            timezone=timezone,
+        )
+        for name, value in tenant_fields.items():
+            setattr(created.tenant, name, value)
+    return TenantWorld(
+        id=created.tenant.id,
+        slug=slug,
+        public_key=created.keys.public_key,
+        secret_key=created.keys.secret_key,
+        email=email,
+    )
+
+
+async def add_catalog(
+    container: Any,
+    world: TenantWorld,
+    *,
+    packages: list[dict[str, Any]] | None = None,
+    add_ons: list[dict[str, Any]] | None = None,
+    photos: int = 0,
+) -> TenantWorld:
+    """Create add-ons (keyed by title) then packages (keyed by slug) for the tenant."""
+    add_ons = (
+        add_ons
+        if add_ons is not None
+        else [
+            {"title": "Violinist", "price_cents": 25_000},
+            {"title": "Champagne", "price_cents": 40_000},
+        ]
+    )
+    packages = packages if packages is not None else [
+        {"slug": "garden", "title": "Garden Ceremony", "price_cents": 350_000, "active": True,
+         "add_ons": ["Violinist", "Champagne"]},
+    ]  # fmt: skip
+    async with container.db.transaction() as session:
+        service = CatalogAdminService(
+            session, world.id, TEST_ACTOR, container.cache, container.storage
+        )
+        for spec in add_ons:
+            add_on = await service.create_add_on(**spec)
+            world.add_ons[add_on.title] = add_on
+        for spec in packages:
+            spec = dict(spec)
+            names = spec.pop("add_ons", [])
+            draft = PackageDraft(**spec, add_on_ids=[world.add_ons[n].id for n in names])
+            package = await service.create_package(draft)
+            for n in range(photos):
+                await service.add_photo(package, image_bytes(color=["teal", "plum", "gold"][n % 3]))
+            world.packages[package.slug] = package
+    return world
