@@ -29,11 +29,14 @@ def main() -> None:
             command.revision(
                 alembic_config(url), "initial schema", autogenerate=True, rev_id="0001"
             )
-            return
-        upgrade(url)
-        existing = sorted(p.name[:4] for p in VERSIONS.glob("[0-9][0-9][0-9][0-9]_*.py"))
-        rev_id = f"{int(existing[-1]) + 1:04d}" if existing else "0001"
-        command.revision(alembic_config(url), message, autogenerate=True, rev_id=rev_id)
+        else:
+            upgrade(url)
+            existing = sorted(p.name[:4] for p in VERSIONS.glob("[0-9][0-9][0-9][0-9]_*.py"))
+            rev_id = f"{int(existing[-1]) + 1:04d}" if existing else "0001"
+            command.revision(alembic_config(url), message, autogenerate=True, rev_id=rev_id)
+    ruff = Path(sys.executable).with_name("ruff")
+    subprocess.run([ruff, "check", "--fix", "--quiet", VERSIONS], check=False)  # noqa: S603
+    subprocess.run([ruff, "format", "--quiet", VERSIONS], check=True)  # noqa: S603
 
 
 if __name__ == "__main__":
