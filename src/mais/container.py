@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mais.adapters.cache import Cache, MemoryCache, RedisCache
+from mais.adapters.calendar import CalendarPort, MemoryCalendar
 from mais.adapters.storage import LocalStorage, Storage
 from mais.core.db import Database
 from mais.core.http import Network, parse_networks
@@ -23,6 +24,7 @@ class Container:
     rate_limiter: RateLimiter
     resolver: TenantResolver
     storage: Storage
+    calendar: CalendarPort
     trusted_proxies: list[Network]
 
     async def close(self) -> None:
@@ -44,6 +46,12 @@ def build_storage(settings: Settings) -> Storage:
     return LocalStorage(settings.uploads_dir, settings.public_url)
 
 
+def build_calendar(settings: Settings) -> CalendarPort:
+    # The Google Calendar adapter replaces this when GOOGLE_SERVICE_ACCOUNT_JSON_BASE64 is
+    # set (notifications issue); until then every tenant has an in-memory calendar.
+    return MemoryCalendar()
+
+
 def build_container(settings: Settings) -> Container:
     db = Database(
         settings.runtime_database_url,
@@ -63,5 +71,6 @@ def build_container(settings: Settings) -> Container:
         ),
         resolver=TenantResolver(db, cache, derive_hmac_key(settings.effective_encryption_key)),
         storage=build_storage(settings),
+        calendar=build_calendar(settings),
         trusted_proxies=parse_networks(settings.trusted_proxies),
     )

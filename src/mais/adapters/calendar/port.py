@@ -1,0 +1,41 @@
+"""What MAIS needs from a tenant's calendar: busy days, and all-day events it owns."""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass
+from datetime import date
+
+
+class CalendarUnavailable(Exception):
+    """The calendar service could not be reached or refused the request."""
+
+
+@dataclass(frozen=True)
+class CalendarEvent:
+    """An all-day event on the tenant's calendar for one booking."""
+
+    booking_id: str
+    date: date
+    summary: str
+    description: str
+    timezone: str
+
+
+class CalendarPort(abc.ABC):
+    backend: str
+
+    @abc.abstractmethod
+    async def busy_dates(
+        self, calendar_id: str, start: date, end: date, timezone: str
+    ) -> set[date]:
+        """Calendar dates (in `timezone`) between start and end inclusive that have
+        busy time. Raises CalendarUnavailable when the calendar cannot be read."""
+
+    @abc.abstractmethod
+    async def insert_event(self, calendar_id: str, event: CalendarEvent) -> str:
+        """Create the event (idempotent per booking id); returns the event id."""
+
+    @abc.abstractmethod
+    async def delete_event(self, calendar_id: str, event_id: str) -> None:
+        """Remove the event; an event that is already gone is not an error."""

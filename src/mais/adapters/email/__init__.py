@@ -1,0 +1,5 @@
+"""E-mail port: Postmark in real mode, an on-disk outbox in mock mode."""
+
+from mais.adapters.email.port import Attachment, EmailMessage, EmailPort, EmailUndeliverable
+
+__all__ = ["Attachment", "EmailMessage", "EmailPort", "EmailUndeliverable"]

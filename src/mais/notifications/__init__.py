@@ -1,0 +1,1 @@
+"""Notifications: e-mails to customers and tenants, and calendar updates, as jobs."""
