@@ -7,6 +7,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 CHROMIUM := /usr/bin/chromium
 PYTEST_ARGS ?=
+# This machine's pip config names local mirror folders that may not exist; the public index is enough.
+PIP := PIP_EXTRA_INDEX_URL= $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
 .PHONY: run test lint format audit install browser clean lock migration
 
@@ -21,9 +23,9 @@ install: $(STAMP)
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "MAIS needs Python 3.11 or newer"'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.lock
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(PIP) --upgrade pip
+	$(PIP) -r requirements.lock
+	$(PIP) --no-deps -e .
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
