@@ -3,10 +3,13 @@ rate limiter, tenant resolver and the adapters chosen by `ADAPTERS_PRESET`."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from mais.adapters.cache import Cache, MemoryCache, RedisCache
 from mais.adapters.calendar import CalendarPort, MemoryCalendar
+from mais.adapters.email import EmailPort
+from mais.adapters.email.outbox import OutboxEmail
 from mais.adapters.storage import LocalStorage, Storage
 from mais.core.db import Database
 from mais.core.http import Network, parse_networks
@@ -14,6 +17,8 @@ from mais.core.ratelimit import RateLimiter
 from mais.settings import Settings
 from mais.tenants.keys import derive_hmac_key
 from mais.tenants.resolver import TenantResolver
+
+log = logging.getLogger("mais.container")
 
 
 @dataclass
@@ -25,9 +30,12 @@ class Container:
     resolver: TenantResolver
     storage: Storage
     calendar: CalendarPort
+    email: EmailPort
     trusted_proxies: list[Network]
 
     async def close(self) -> None:
+        await self.email.close()
+        await self.calendar.close()
         await self.cache.close()
         await self.db.dispose()
 
@@ -47,9 +55,30 @@ def build_storage(settings: Settings) -> Storage:
 
 
 def build_calendar(settings: Settings) -> CalendarPort:
-    # The Google Calendar adapter replaces this when GOOGLE_SERVICE_ACCOUNT_JSON_BASE64 is
-    # set (notifications issue); until then every tenant has an in-memory calendar.
+    service_account = settings.google_service_account
+    if service_account is not None:
+        from mais.adapters.calendar.google import GoogleCalendar  # google-auth only when used
+
+        return GoogleCalendar(service_account, api_base=settings.google_api_base)
     return MemoryCalendar()
+
+
+def build_email(settings: Settings) -> EmailPort:
+    if not settings.mock_adapters and settings.postmark_server_token:
+        from mais.adapters.email.postmark import PostmarkEmail
+
+        return PostmarkEmail(
+            settings.postmark_server_token,
+            settings.email_from,
+            api_base=settings.postmark_api_base,
+        )
+    if not settings.mock_adapters:
+        log.warning(
+            "E-MAIL IS NOT BEING DELIVERED: ADAPTERS_PRESET=real without POSTMARK_SERVER_TOKEN; "
+            "messages are only written to %s",
+            settings.outbox_dir,
+        )
+    return OutboxEmail(settings.outbox_dir, settings.email_from)
 
 
 def build_container(settings: Settings) -> Container:
@@ -72,5 +101,6 @@ def build_container(settings: Settings) -> Container:
         resolver=TenantResolver(db, cache, derive_hmac_key(settings.effective_encryption_key)),
         storage=build_storage(settings),
         calendar=build_calendar(settings),
+        email=build_email(settings),
         trusted_proxies=parse_networks(settings.trusted_proxies),
     )
