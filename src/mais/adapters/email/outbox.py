@@ -20,6 +20,9 @@ from pathlib import Path
 from mais.adapters.email.port import Attachment, EmailMessage, EmailPort, single_line
 
 INDEX_FILE = "index.jsonl"
+# Python folds long headers as "Subject:\n <value>", which readers unfold with a leading
+# space; RFC 5322's 998-character line limit avoids folding for any realistic subject.
+_WRITE_POLICY = email.policy.default.clone(max_line_length=998)
 MESSAGE_ID = re.compile(r"^[0-9]{8}T[0-9]{12}-[0-9a-f]{8}$")
 
 
@@ -118,7 +121,7 @@ class OutboxEmail(EmailPort):
             "tag": message.tag,
             "attachments": [a.filename for a in message.attachments],
         }
-        await asyncio.to_thread(self._write, message_id, mime.as_bytes(), entry)
+        await asyncio.to_thread(self._write, message_id, mime.as_bytes(policy=_WRITE_POLICY), entry)
         return message_id
 
     def _write(self, message_id: str, raw: bytes, entry: dict[str, object]) -> None:
@@ -188,10 +191,10 @@ def parse_stored(message_id: str, raw: bytes) -> StoredMessage:
     date_header = parsed["Date"]
     return StoredMessage(
         id=message_id,
-        sender=str(parsed["From"] or ""),
-        to=str(parsed["To"] or ""),
-        reply_to=str(parsed["Reply-To"]) if parsed["Reply-To"] else None,
-        subject=str(parsed["Subject"] or ""),
+        sender=_header(parsed, "From"),
+        to=_header(parsed, "To"),
+        reply_to=_header(parsed, "Reply-To") or None,
+        subject=_header(parsed, "Subject"),
         sent_at=getattr(date_header, "datetime", None),
         text=str(text_part.get_content()) if text_part is not None else "",
         html=str(html_part.get_content()) if html_part is not None else "",
@@ -202,3 +205,7 @@ def parse_stored(message_id: str, raw: bytes) -> StoredMessage:
 def _payload_bytes(part: email.message.EmailMessage) -> bytes:
     payload = part.get_payload(decode=True)
     return payload if isinstance(payload, bytes) else b""
+
+
+def _header(message: email.message.EmailMessage, name: str) -> str:
+    return str(message[name] or "").strip()
