@@ -246,3 +246,22 @@ async def test_a_booking_canceled_while_its_event_is_inserted_ends_without_an_ev
 
     assert fake_google.events[PLATFORM_CALENDAR] == {}
     assert await stored_event_id(container, world, booking_id) is None
+
+
+@pytest.mark.parametrize("calendar_backend", ["memory"])
+async def test_in_mock_mode_each_tenant_has_its_own_calendar(container, world, fake_google):
+    other = await add_catalog(container, await make_tenant(container))
+    await make_confirmed_booking_via_orm(container, world, event_date=EVENT_DATE)
+    await JobWorker(container).drain()
+
+    async with container.db.sessionmaker() as session:
+        mine = await session.get(Tenant, world.id)
+        theirs = await session.get(Tenant, other.id)
+    settings, calendar = container.settings, container.calendar
+    mine_id = calendar_id_for(mine, settings, calendar)
+    theirs_id = calendar_id_for(theirs, settings, calendar)
+
+    assert mine_id != theirs_id
+    window = (EVENT_DATE - timedelta(days=1), EVENT_DATE + timedelta(days=1))
+    assert await calendar.busy_dates(mine_id, *window, "Pacific/Auckland") == {EVENT_DATE}
+    assert await calendar.busy_dates(theirs_id, *window, "America/New_York") == set()

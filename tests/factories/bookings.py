@@ -13,6 +13,7 @@ import secrets
 import uuid
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 
@@ -22,7 +23,7 @@ from tests.factories.world import TenantWorld
 
 
 async def make_confirmed_booking_via_orm(
-    container: object,
+    container: Any,
     world: TenantWorld,
     *,
     event_date: date,
@@ -39,7 +40,7 @@ async def make_confirmed_booking_via_orm(
     transaction, as the webhook does."""
     package = world.packages[package_slug]
     chosen = [world.add_ons[title] for title in add_ons]
-    async with container.db.transaction() as session:  # type: ignore[attr-defined]
+    async with container.db.transaction() as session:
         tenant = (await session.execute(select(Tenant).where(Tenant.id == world.id))).scalar_one()
         customer = Customer(
             tenant_id=world.id, email=email, email_key=email.lower(), name=couple_name
@@ -89,7 +90,7 @@ async def make_confirmed_booking_via_orm(
 
 
 async def change_booking_via_orm(
-    container: object,
+    container: Any,
     world: TenantWorld,
     booking_id: uuid.UUID,
     event: BookingEvent,
@@ -101,7 +102,7 @@ async def change_booking_via_orm(
 ) -> None:
     """Cancel or refund a booking and enqueue what that event calls for. Defaults:
     canceled → status canceled; refunded → full refund, status refunded."""
-    async with container.db.transaction() as session:  # type: ignore[attr-defined]
+    async with container.db.transaction() as session:
         booking = (
             await session.execute(
                 select(Booking).where(Booking.id == booking_id, Booking.tenant_id == world.id)

@@ -3,7 +3,11 @@
 Code that changes a booking's state calls `enqueue_booking_notifications` in the same
 transaction; it records the e-mail and calendar jobs (transactional outbox). The job
 handlers (`notifications.tasks`, `calendar.tasks`) load the booking by id and are
-idempotent; the dedupe keys make a replayed cause enqueue nothing new."""
+idempotent; the dedupe keys make a replayed cause enqueue nothing new.
+
+Payloads: `email.booking` {booking_id, tenant_id, event, audience, occurrence};
+`calendar.sync` {booking_id, tenant_id}. The handlers read the booking's state when they
+run, so they need nothing else."""
 
 from __future__ import annotations
 

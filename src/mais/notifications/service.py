@@ -122,10 +122,12 @@ class BookingEmailService:
             raise PermanentJobError(f"undeliverable to {message.to}: {exc}") from exc
 
         # The remaining crash window: if the process dies after the provider accepted the
-        # message and before this commit, the job is reclaimed when its lease expires, finds
-        # no delivery and sends again. Postmark has no idempotency key for /email, so this
-        # is at-least-once: a rare duplicate rather than a lost confirmation. The window is
-        # one HTTP response plus one small commit.
+        # message and before this commit (or Postmark accepted it but its answer timed
+        # out), the job runs again, finds no delivery and sends a second copy. Postmark has
+        # no idempotency key for /email, so delivery is at-least-once: a rare duplicate
+        # rather than a lost confirmation. The window is one HTTP response plus one small
+        # commit; a claimed job that dies before this point simply sends once when its
+        # lease expires.
         async with self.container.db.transaction() as session:
             await EmailDeliveryRepository(session, tenant_id).record(
                 delivery_key=key,
