@@ -19,6 +19,7 @@ from starlette.responses import Response
 from mais.container import Container, build_container
 from mais.core.errors import AppError, render_app_error, render_error
 from mais.core.middleware import RequestContextMiddleware
+from mais.observability.requests import record_request
 from mais.settings import ConfigurationError, Environment, Settings, load_settings
 
 log = logging.getLogger("mais.app")
@@ -76,16 +77,20 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.state.started_at = time.monotonic()
     _install_error_handlers(app)
     _include_routers(app)
-    app.add_middleware(RequestContextMiddleware, force_hsts=settings.is_production)
+    app.add_middleware(
+        RequestContextMiddleware, force_hsts=settings.is_production, on_response=record_request
+    )
     return app
 
 
 def _include_routers(app: FastAPI) -> None:
     from mais.catalog.endpoints import router as catalog_router
     from mais.health.endpoints import router as health_router
+    from mais.observability.endpoints import router as metrics_router
     from mais.tenants.endpoints import router as tenant_router
 
     app.include_router(health_router)
+    app.include_router(metrics_router)
     app.include_router(catalog_router)
     app.include_router(tenant_router)
 
@@ -144,5 +149,9 @@ async def _flush_cache_stats(container: Container) -> None:
 
 
 def app_factory() -> Any:
-    """Entry point for `uvicorn --factory mais.app:app_factory`."""
-    return create_app()
+    """Entry point for `uvicorn --factory mais.app:app_factory` (each server process)."""
+    from mais.observability.logging import configure_logging
+
+    settings = load_settings()
+    configure_logging(settings.log_level, json_output=settings.is_production)
+    return create_app(settings)

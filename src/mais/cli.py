@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import os
+import tempfile
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
@@ -71,7 +72,10 @@ def serve(
         report = _run_with_container(settings, _seed_demo)
         _print_banner(settings, report)
     worker_count = workers or (settings.workers if settings.is_production else 1)
-    from mais.logging_setup import uvicorn_log_config
+    if worker_count > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Each worker writes its metric samples here; /metrics sums them.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="mais-metrics-")
+    from mais.observability.logging import configure_logging
 
     uvicorn.run(
         "mais.app:app_factory",
@@ -79,7 +83,7 @@ def serve(
         host=settings.bind_host,
         port=settings.port,
         workers=worker_count,
-        log_config=uvicorn_log_config(settings),
+        log_config=configure_logging(settings.log_level, json_output=settings.is_production),
         access_log=False,
         proxy_headers=False,  # client IPs come from TRUSTED_PROXIES, nowhere else
         server_header=False,

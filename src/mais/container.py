@@ -11,6 +11,7 @@ from mais.adapters.storage import LocalStorage, Storage
 from mais.core.db import Database
 from mais.core.http import Network, parse_networks
 from mais.core.ratelimit import RateLimiter
+from mais.observability.metrics import SLOW_QUERIES
 from mais.settings import Settings
 from mais.tenants.keys import derive_hmac_key
 from mais.tenants.resolver import TenantResolver
@@ -57,6 +58,7 @@ def build_container(settings: Settings) -> Container:
         settings.runtime_database_url,
         pool_size=settings.db_pool_size,
         slow_query_ms=settings.slow_query_ms,
+        on_slow_query=SLOW_QUERIES.inc,
     )
     cache = build_cache(settings)
     return Container(

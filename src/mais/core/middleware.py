@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mais.core.context import request_id_var
+from mais.core.context import request_id_var, request_path_var
 from mais.core.errors import error_body
 
 log = logging.getLogger("mais.request")
@@ -70,6 +70,7 @@ class RequestContextMiddleware:
         request_id = _incoming_request_id(scope) or uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
         token = request_id_var.set(request_id)
+        path_token = request_path_var.set(scope["path"])
         is_head = scope["method"] == "HEAD"
         if is_head:
             scope = dict(scope, method="GET")
@@ -81,6 +82,7 @@ class RequestContextMiddleware:
         if declared is not None and declared > limit:
             await _send_error(send, scope, 413, "PAYLOAD_TOO_LARGE", _too_large(limit))
             request_id_var.reset(token)
+            request_path_var.reset(path_token)
             return
         received = 0
 
@@ -118,9 +120,10 @@ class RequestContextMiddleware:
                     send, scope, 500, "INTERNAL_ERROR", "Something went wrong on our side."
                 )
         finally:
-            request_id_var.reset(token)
             if self.on_response is not None:
                 self.on_response(scope, status_holder["status"], time.perf_counter() - started)
+            request_id_var.reset(token)
+            request_path_var.reset(path_token)
 
 
 def _too_large(limit: int) -> str:

@@ -13,6 +13,7 @@ from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import FixedWindowRateLimiter
 
 from mais.core.errors import RateLimited
+from mais.observability.metrics import RATE_LIMITED
 
 log = logging.getLogger("mais.ratelimit")
 
@@ -80,6 +81,7 @@ class RateLimiter:
         """Count one request; raise 429 with `Retry-After` when over the limit."""
         if not await self._hit(item, *identifiers):
             self.rejections += 1
+            RATE_LIMITED.labels(identifiers[0] if identifiers else "other").inc()
             raise RateLimited(await self._retry_after(item, *identifiers))
 
     async def check_api(self, tenant_id: str, ip: str) -> None:
@@ -89,6 +91,7 @@ class RateLimiter:
         """Before checking a password: refuse when this IP used up its failed attempts."""
         if not await self._test(self.auth_item, "auth", ip):
             self.rejections += 1
+            RATE_LIMITED.labels("auth").inc()
             raise RateLimited(
                 await self._retry_after(self.auth_item, "auth", ip),
                 "Too many failed login attempts; try again later.",
