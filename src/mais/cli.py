@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import getpass
 import os
-import tempfile
 import sys
+import tempfile
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 

@@ -3,8 +3,6 @@ and bearer protection when METRICS_TOKEN is set."""
 
 from __future__ import annotations
 
-import pytest
-
 from tests.factories.world import add_catalog, make_tenant
 
 
