@@ -20,6 +20,7 @@ from mais.container import Container, build_container
 from mais.core.errors import AppError, render_app_error, render_error
 from mais.core.middleware import RequestContextMiddleware
 from mais.observability.requests import record_request
+from mais.observability.sentry import report_exception
 from mais.settings import ConfigurationError, Environment, Settings, load_settings
 
 log = logging.getLogger("mais.app")
@@ -48,6 +49,10 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         owned = app.state.container is None
         if owned:
             app.state.container = build_container(settings)
+        if settings.otel_exporter_otlp_endpoint:
+            from mais.observability.tracing import instrument_engine
+
+            instrument_engine(settings, app.state.container.db.engine.sync_engine)
         background = [asyncio.create_task(_flush_cache_stats(app.state.container))]
         if settings.app_env is Environment.development:
             # Development runs jobs in the web process; production runs `mais worker`.
@@ -77,8 +82,15 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.state.started_at = time.monotonic()
     _install_error_handlers(app)
     _include_routers(app)
+    if settings.otel_exporter_otlp_endpoint:
+        from mais.observability.tracing import instrument_app
+
+        instrument_app(settings, app)
     app.add_middleware(
-        RequestContextMiddleware, force_hsts=settings.is_production, on_response=record_request
+        RequestContextMiddleware,
+        force_hsts=settings.is_production,
+        on_response=record_request,
+        on_error=report_exception,
     )
     return app
 
@@ -151,7 +163,9 @@ async def _flush_cache_stats(container: Container) -> None:
 def app_factory() -> Any:
     """Entry point for `uvicorn --factory mais.app:app_factory` (each server process)."""
     from mais.observability.logging import configure_logging
+    from mais.observability.sentry import init_sentry
 
     settings = load_settings()
     configure_logging(settings.log_level, json_output=settings.is_production)
+    init_sentry(settings)
     return create_app(settings)

@@ -282,9 +282,14 @@ def create_tenant(
 
 
 @app.command()
-def doctor() -> None:
+def doctor(
+    send_test_error: Annotated[
+        bool, typer.Option("--send-test-error", help="Also send one test event to Sentry.")
+    ] = False,
+) -> None:
     """Check configuration and connectivity; exit 1 with a list of problems."""
     from mais.doctor import run_checks
+    from mais.doctor import send_test_error as send_sentry_test
 
     try:
         settings = _settings()
@@ -292,6 +297,8 @@ def doctor() -> None:
         _fail(f"✗ configuration cannot be read: {exc}")
         return
     results = asyncio.run(run_checks(settings))
+    if send_test_error:
+        results.append(send_sentry_test(settings))
     failed = False
     for result in results:
         mark = "✓" if result.ok else "✗"

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mais.core.context import tenant_slug_var
 from mais.core.db import commit, rollback
 from mais.core.http import client_ip
 
@@ -43,6 +44,7 @@ async def _public_tenant(request: Request) -> TenantContext:
     container = get_container(request)
     tenant = await container.resolver.resolve_key(request.headers.get("x-tenant-key"))
     request.state.tenant = tenant
+    tenant_slug_var.set(tenant.slug)
     await container.rate_limiter.check_api(str(tenant.id), request_client_ip(request))
     return tenant
 

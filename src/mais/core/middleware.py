@@ -56,10 +56,12 @@ class RequestContextMiddleware:
         *,
         force_hsts: bool = False,
         on_response: Callable[[Scope, int, float], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
     ) -> None:
         self.app = app
         self.force_hsts = force_hsts
         self.on_response = on_response
+        self.on_error = on_error
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -112,8 +114,10 @@ class RequestContextMiddleware:
             if not status_holder["started"]:
                 status_holder["status"] = 413
                 await _send_error(send, scope, 413, "PAYLOAD_TOO_LARGE", _too_large(limit))
-        except Exception:
+        except Exception as exc:
             log.exception("unhandled error", extra={"path": scope["path"]})
+            if self.on_error is not None:
+                self.on_error(exc)
             if not status_holder["started"]:
                 status_holder["status"] = 500
                 await _send_error(
