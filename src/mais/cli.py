@@ -18,8 +18,10 @@ from mais.settings import ConfigurationError, Settings, load_settings
 app = typer.Typer(help="MAIS booking platform.", no_args_is_help=True, add_completion=False)
 migrate_app = typer.Typer(help="Database migrations (apply, status, downgrade).")
 cache_app = typer.Typer(help="Cache maintenance.", no_args_is_help=True)
+secrets_app = typer.Typer(help="Tenant secrets encryption.", no_args_is_help=True)
 app.add_typer(migrate_app, name="migrate")
 app.add_typer(cache_app, name="cache")
+app.add_typer(secrets_app, name="secrets")
 
 T = TypeVar("T")
 
@@ -343,6 +345,26 @@ def cache_flush(
     if not settings.redis_url:
         typer.echo("Note: without REDIS_URL each server process has its own in-memory cache;")
         typer.echo("restart the server to clear it (entries also expire within 10 minutes).")
+
+
+# --- secrets ----------------------------------------------------------------------
+
+
+@secrets_app.command("rotate-key")
+def secrets_rotate_key() -> None:
+    """Re-encrypt every tenant secret under TENANT_SECRETS_ENCRYPTION_KEY.
+
+    Rotation: put the new key in TENANT_SECRETS_ENCRYPTION_KEY and the old one in
+    TENANT_SECRETS_PREVIOUS_KEYS, deploy, run this, then drop the old key."""
+
+    async def work(container: Container) -> int:
+        from mais.tenants.secrets import rotate_all
+
+        async with container.db.transaction() as session:
+            return await rotate_all(session, container.secret_box)
+
+    count = _run_with_container(_settings(), work)
+    typer.echo(f"Re-encrypted {count} tenant secrets under the current key.")
 
 
 if __name__ == "__main__":

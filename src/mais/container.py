@@ -15,6 +15,7 @@ from mais.observability.metrics import SLOW_QUERIES
 from mais.settings import Settings
 from mais.tenants.keys import derive_hmac_key
 from mais.tenants.resolver import TenantResolver
+from mais.tenants.secrets import SecretBox
 
 
 @dataclass
@@ -26,6 +27,7 @@ class Container:
     resolver: TenantResolver
     storage: Storage
     calendar: CalendarPort
+    secret_box: SecretBox
     trusted_proxies: list[Network]
 
     async def close(self) -> None:
@@ -74,5 +76,6 @@ def build_container(settings: Settings) -> Container:
         resolver=TenantResolver(db, cache, derive_hmac_key(settings.effective_encryption_key)),
         storage=build_storage(settings),
         calendar=build_calendar(settings),
+        secret_box=SecretBox(settings.effective_encryption_key, settings.previous_encryption_keys),
         trusted_proxies=parse_networks(settings.trusted_proxies),
     )
