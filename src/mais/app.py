@@ -53,7 +53,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             from mais.observability.tracing import instrument_engine
 
             instrument_engine(settings, app.state.container.db.engine.sync_engine)
-        background = [asyncio.create_task(_flush_cache_stats(app.state.container))]
+        background = [asyncio.create_task(app.state.container.cache.maintain())]
         if settings.app_env is Environment.development:
             # Development runs jobs in the web process; production runs `mais worker`.
             from mais.jobs.worker import JobWorker
@@ -148,16 +148,6 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     for exc_class in (OperationalError, InterfaceError, PoolTimeout):
         app.add_exception_handler(exc_class, _database_down)
-
-
-async def _flush_cache_stats(container: Container) -> None:
-    """Publish this process's cache counters so `/health/cache` sums over all workers."""
-    while True:
-        await asyncio.sleep(1.0)
-        try:
-            await container.cache.flush_stats()
-        except Exception:  # never let monitoring kill the server
-            log.exception("cache stats flush failed")
 
 
 def app_factory() -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mais.adapters.cache import Cache, MemoryCache, RedisCache
+from mais.adapters.cache import Cache, MemoryCache, RedisCache, TieredCache
 from mais.adapters.calendar import CalendarPort, MemoryCalendar
 from mais.adapters.storage import LocalStorage, Storage
 from mais.core.db import Database
@@ -31,14 +31,17 @@ class Container:
     trusted_proxies: list[Network]
 
     async def close(self) -> None:
+        await self.rate_limiter.close()
         await self.cache.close()
         await self.db.dispose()
 
 
-def build_cache(settings: Settings) -> Cache:
+def build_cache(settings: Settings) -> tuple[Cache, Cache | None]:
+    """The cache the app uses, and the shared (cross-process) tier when there is one."""
     if settings.redis_url:
-        return RedisCache(settings.redis_url)
-    return MemoryCache()
+        shared = RedisCache(settings.redis_url)
+        return TieredCache(shared), shared
+    return MemoryCache(), None
 
 
 def build_storage(settings: Settings) -> Storage:
@@ -62,7 +65,7 @@ def build_container(settings: Settings) -> Container:
         slow_query_ms=settings.slow_query_ms,
         on_slow_query=SLOW_QUERIES.inc,
     )
-    cache = build_cache(settings)
+    cache, shared_cache = build_cache(settings)
     return Container(
         settings=settings,
         db=db,
@@ -73,7 +76,9 @@ def build_container(settings: Settings) -> Container:
             auth_attempts=settings.rate_limit_auth_attempts,
             auth_window_minutes=settings.rate_limit_auth_window_minutes,
         ),
-        resolver=TenantResolver(db, cache, derive_hmac_key(settings.effective_encryption_key)),
+        resolver=TenantResolver(
+            db, derive_hmac_key(settings.effective_encryption_key), shared=shared_cache
+        ),
         storage=build_storage(settings),
         calendar=build_calendar(settings),
         secret_box=SecretBox(settings.effective_encryption_key, settings.previous_encryption_keys),

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import logging
-
 from starlette.types import Scope
 
+from mais.observability.logging import request_log
 from mais.observability.metrics import LATENCY, REQUESTS
-
-log = logging.getLogger("mais.request")
 
 
 def route_template(scope: Scope) -> str:
@@ -24,15 +21,13 @@ def record_request(scope: Scope, status: int, duration: float) -> None:
     method = scope.get("method", "")
     REQUESTS.labels(method, route, str(status)).inc()
     LATENCY.labels(method, route).observe(duration)
-    tenant = (scope.get("state") or {}).get("tenant")
-    log.info(
-        "request",
-        extra={
-            "method": method,
-            "path": scope.get("path"),  # without the query string: it may carry tokens
-            "route": route,
-            "status": status,
-            "duration_ms": round(duration * 1000, 2),
-            "tenant": getattr(tenant, "slug", None),
-        },
+    state = scope.get("state") or {}
+    request_log.info(
+        method=method,
+        path=scope.get("path"),  # without the query string: it may carry tokens
+        route=route,
+        status=status,
+        duration_ms=round(duration * 1000, 2),
+        tenant=getattr(state.get("tenant"), "slug", None),
+        request_id=state.get("request_id"),
     )
