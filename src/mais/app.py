@@ -98,6 +98,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 def _include_routers(app: FastAPI) -> None:
     from mais.catalog.endpoints import router as catalog_router
     from mais.health.endpoints import router as health_router
+    from mais.notifications.endpoints import router as mailbox_router
     from mais.observability.endpoints import router as metrics_router
     from mais.tenants.endpoints import router as tenant_router
 
@@ -105,6 +106,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(metrics_router)
     app.include_router(catalog_router)
     app.include_router(tenant_router)
+    app.include_router(mailbox_router)
 
 
 def _install_error_handlers(app: FastAPI) -> None:

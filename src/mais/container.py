@@ -3,10 +3,13 @@ rate limiter, tenant resolver and the adapters chosen by `ADAPTERS_PRESET`."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from mais.adapters.cache import Cache, MemoryCache, RedisCache, TieredCache
 from mais.adapters.calendar import CalendarPort, MemoryCalendar
+from mais.adapters.email import EmailPort
+from mais.adapters.email.outbox import OutboxEmail
 from mais.adapters.storage import LocalStorage, Storage
 from mais.core.db import Database
 from mais.core.http import Network, parse_networks
@@ -16,6 +19,8 @@ from mais.settings import Settings
 from mais.tenants.keys import derive_hmac_key
 from mais.tenants.resolver import TenantResolver
 from mais.tenants.secrets import SecretBox
+
+log = logging.getLogger("mais.container")
 
 
 @dataclass
@@ -27,11 +32,14 @@ class Container:
     resolver: TenantResolver
     storage: Storage
     calendar: CalendarPort
+    email: EmailPort
     secret_box: SecretBox
     trusted_proxies: list[Network]
 
     async def close(self) -> None:
         await self.rate_limiter.close()
+        await self.email.close()
+        await self.calendar.close()
         await self.cache.close()
         await self.db.dispose()
 
@@ -53,9 +61,30 @@ def build_storage(settings: Settings) -> Storage:
 
 
 def build_calendar(settings: Settings) -> CalendarPort:
-    # The Google Calendar adapter replaces this when GOOGLE_SERVICE_ACCOUNT_JSON_BASE64 is
-    # set (notifications issue); until then every tenant has an in-memory calendar.
+    service_account = settings.google_service_account
+    if service_account is not None:
+        from mais.adapters.calendar.google import GoogleCalendar  # google-auth only when used
+
+        return GoogleCalendar(service_account, api_base=settings.google_api_base)
     return MemoryCalendar()
+
+
+def build_email(settings: Settings) -> EmailPort:
+    if not settings.mock_adapters and settings.postmark_server_token:
+        from mais.adapters.email.postmark import PostmarkEmail
+
+        return PostmarkEmail(
+            settings.postmark_server_token,
+            settings.email_from,
+            api_base=settings.postmark_api_base,
+        )
+    if not settings.mock_adapters:
+        log.warning(
+            "E-MAIL IS NOT BEING DELIVERED: ADAPTERS_PRESET=real without POSTMARK_SERVER_TOKEN; "
+            "messages are only written to %s",
+            settings.outbox_dir,
+        )
+    return OutboxEmail(settings.outbox_dir, settings.email_from)
 
 
 def build_container(settings: Settings) -> Container:
@@ -81,6 +110,7 @@ def build_container(settings: Settings) -> Container:
         ),
         storage=build_storage(settings),
         calendar=build_calendar(settings),
+        email=build_email(settings),
         secret_box=SecretBox(settings.effective_encryption_key, settings.previous_encryption_keys),
         trusted_proxies=parse_networks(settings.trusted_proxies),
     )

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
-import json
 from dataclasses import dataclass
 
 from sqlalchemy import text
 
-from mais.settings import Settings
+from mais.settings import Settings, decode_service_account
 
 
 @dataclass(frozen=True)
@@ -115,11 +112,11 @@ def _check_optional_integrations(settings: Settings) -> list[CheckResult]:
     raw = settings.google_service_account_json_base64
     if raw:
         try:
-            info = json.loads(base64.b64decode(raw, validate=True))
-            ok = {"client_email", "private_key", "token_uri"} <= info.keys()
-            detail = f"service account {info.get('client_email')}" if ok else "JSON lacks keys"
-            results.append(CheckResult("google calendar", ok, detail))
-        except (binascii.Error, ValueError) as exc:
+            info = decode_service_account(raw)
+            results.append(
+                CheckResult("google calendar", True, f"service account {info['client_email']}")
+            )
+        except ValueError as exc:
             results.append(
                 CheckResult("google calendar", False, f"GOOGLE_SERVICE_ACCOUNT_JSON_BASE64: {exc}")
             )
