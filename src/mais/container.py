@@ -3,11 +3,13 @@ rate limiter, tenant resolver and the adapters chosen by `ADAPTERS_PRESET`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from mais.adapters.cache import Cache, MemoryCache, RedisCache
 from mais.adapters.calendar import CalendarPort, MemoryCalendar
+from mais.adapters.payments import MockPayments, PaymentsPort
 from mais.adapters.storage import LocalStorage, Storage
+from mais.core.clock import Clock
 from mais.core.db import Database
 from mais.core.http import Network, parse_networks
 from mais.core.ratelimit import RateLimiter
@@ -26,8 +28,12 @@ class Container:
     storage: Storage
     calendar: CalendarPort
     trusted_proxies: list[Network]
+    payments: PaymentsPort
+    # Booking rules ask this clock for "now"; tests freeze or advance it.
+    clock: Clock = field(default_factory=Clock)
 
     async def close(self) -> None:
+        await self.payments.close()
         await self.cache.close()
         await self.db.dispose()
 
@@ -52,6 +58,20 @@ def build_calendar(settings: Settings) -> CalendarPort:
     return MemoryCalendar()
 
 
+def build_payments(settings: Settings, clock: Clock) -> PaymentsPort:
+    if settings.mock_adapters:
+        return MockPayments(
+            settings.data_dir / "mock-stripe",
+            public_url=settings.public_url,
+            webhook_secret=settings.effective_webhook_secret,
+            clock=clock,
+        )
+    from mais.adapters.payments.stripe import StripePayments  # the SDK only when used
+
+    assert settings.stripe_secret_key, "Settings.problems() requires STRIPE_SECRET_KEY"
+    return StripePayments(settings.stripe_secret_key, api_base=settings.stripe_api_base)
+
+
 def build_container(settings: Settings) -> Container:
     db = Database(
         settings.runtime_database_url,
@@ -59,6 +79,7 @@ def build_container(settings: Settings) -> Container:
         slow_query_ms=settings.slow_query_ms,
     )
     cache = build_cache(settings)
+    clock = Clock()
     return Container(
         settings=settings,
         db=db,
@@ -73,4 +94,6 @@ def build_container(settings: Settings) -> Container:
         storage=build_storage(settings),
         calendar=build_calendar(settings),
         trusted_proxies=parse_networks(settings.trusted_proxies),
+        payments=build_payments(settings, clock),
+        clock=clock,
     )
