@@ -402,6 +402,7 @@ class BookingService:
             if not _is_date_conflict(exc):
                 raise
             # Another request took the date between our check and our insert.
+            log.info("date %s of tenant %s lost to a concurrent hold", event_date, self.tenant_id)
             await rollback(self.session)
             raise DateUnavailable(event_date, await self._occupied_reason(event_date)) from None
         return booking

@@ -134,7 +134,7 @@ class PaymentsPort(abc.ABC):
 
 
 def account_status_of(account: Any) -> AccountStatus:
-    """A Stripe `account` object (SDK object or webhook dict) as our AccountStatus."""
+    """A Stripe `account` object (as a dict) as our AccountStatus."""
     requirements = account.get("requirements") or {}
     due = requirements.get("currently_due") or []
     return AccountStatus(

@@ -193,4 +193,4 @@ class StripePayments(PaymentsPort):
             account = await self.client.v1.accounts.retrieve_async(account_id)
         except stripe.StripeError as exc:
             raise _translate(exc) from exc
-        return account_status_of(account)
+        return account_status_of(account.to_dict())
