@@ -47,6 +47,19 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"mais backends: {', '.join(BACKENDS)}"
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `postgres` or `redis` exist only in the service-backed run: they are
+    deselected (not skipped) from the SQLite run, where they have nothing to test."""
+    keep, drop = [], []
+    for item in items:
+        backend = getattr(getattr(item, "callspec", None), "params", {}).get("backend")
+        needs_services = item.get_closest_marker("postgres") or item.get_closest_marker("redis")
+        (drop if needs_services and backend == "sqlite+memory" else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 # --- databases -----------------------------------------------------------------------
 
 

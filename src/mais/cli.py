@@ -6,6 +6,7 @@ import asyncio
 import getpass
 import os
 import sys
+import tempfile
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
@@ -17,8 +18,10 @@ from mais.settings import ConfigurationError, Settings, load_settings
 app = typer.Typer(help="MAIS booking platform.", no_args_is_help=True, add_completion=False)
 migrate_app = typer.Typer(help="Database migrations (apply, status, downgrade).")
 cache_app = typer.Typer(help="Cache maintenance.", no_args_is_help=True)
+secrets_app = typer.Typer(help="Tenant secrets encryption.", no_args_is_help=True)
 app.add_typer(migrate_app, name="migrate")
 app.add_typer(cache_app, name="cache")
+app.add_typer(secrets_app, name="secrets")
 
 T = TypeVar("T")
 
@@ -71,7 +74,10 @@ def serve(
         report = _run_with_container(settings, _seed_demo)
         _print_banner(settings, report)
     worker_count = workers or (settings.workers if settings.is_production else 1)
-    from mais.logging_setup import uvicorn_log_config
+    if worker_count > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Each worker writes its metric samples here; /metrics sums them.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="mais-metrics-")
+    from mais.observability.logging import configure_logging
 
     uvicorn.run(
         "mais.app:app_factory",
@@ -79,7 +85,7 @@ def serve(
         host=settings.bind_host,
         port=settings.port,
         workers=worker_count,
-        log_config=uvicorn_log_config(settings),
+        log_config=configure_logging(settings.log_level, json_output=settings.is_production),
         access_log=False,
         proxy_headers=False,  # client IPs come from TRUSTED_PROXIES, nowhere else
         server_header=False,
@@ -278,9 +284,14 @@ def create_tenant(
 
 
 @app.command()
-def doctor() -> None:
+def doctor(
+    send_test_error: Annotated[
+        bool, typer.Option("--send-test-error", help="Also send one test event to Sentry.")
+    ] = False,
+) -> None:
     """Check configuration and connectivity; exit 1 with a list of problems."""
     from mais.doctor import run_checks
+    from mais.doctor import send_test_error as send_sentry_test
 
     try:
         settings = _settings()
@@ -288,6 +299,8 @@ def doctor() -> None:
         _fail(f"✗ configuration cannot be read: {exc}")
         return
     results = asyncio.run(run_checks(settings))
+    if send_test_error:
+        results.append(send_sentry_test(settings))
     failed = False
     for result in results:
         mark = "✓" if result.ok else "✗"
@@ -332,6 +345,26 @@ def cache_flush(
     if not settings.redis_url:
         typer.echo("Note: without REDIS_URL each server process has its own in-memory cache;")
         typer.echo("restart the server to clear it (entries also expire within 10 minutes).")
+
+
+# --- secrets ----------------------------------------------------------------------
+
+
+@secrets_app.command("rotate-key")
+def secrets_rotate_key() -> None:
+    """Re-encrypt every tenant secret under TENANT_SECRETS_ENCRYPTION_KEY.
+
+    Rotation: put the new key in TENANT_SECRETS_ENCRYPTION_KEY and the old one in
+    TENANT_SECRETS_PREVIOUS_KEYS, deploy, run this, then drop the old key."""
+
+    async def work(container: Container) -> int:
+        from mais.tenants.secrets import rotate_all
+
+        async with container.db.transaction() as session:
+            return await rotate_all(session, container.secret_box)
+
+    count = _run_with_container(_settings(), work)
+    typer.echo(f"Re-encrypted {count} tenant secrets under the current key.")
 
 
 if __name__ == "__main__":

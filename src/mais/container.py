@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from mais.adapters.cache import Cache, MemoryCache, RedisCache
+from mais.adapters.cache import Cache, MemoryCache, RedisCache, TieredCache
 from mais.adapters.calendar import CalendarPort, MemoryCalendar
 from mais.adapters.payments import MockPayments, PaymentsPort
 from mais.adapters.storage import LocalStorage, Storage
@@ -13,9 +13,11 @@ from mais.core.clock import Clock
 from mais.core.db import Database
 from mais.core.http import Network, parse_networks
 from mais.core.ratelimit import RateLimiter
+from mais.observability.metrics import SLOW_QUERIES
 from mais.settings import Settings
 from mais.tenants.keys import derive_hmac_key
 from mais.tenants.resolver import TenantResolver
+from mais.tenants.secrets import SecretBox
 
 
 @dataclass
@@ -27,6 +29,7 @@ class Container:
     resolver: TenantResolver
     storage: Storage
     calendar: CalendarPort
+    secret_box: SecretBox
     trusted_proxies: list[Network]
     payments: PaymentsPort
     # Booking rules ask this clock for "now"; tests freeze or advance it.
@@ -34,14 +37,17 @@ class Container:
 
     async def close(self) -> None:
         await self.payments.close()
+        await self.rate_limiter.close()
         await self.cache.close()
         await self.db.dispose()
 
 
-def build_cache(settings: Settings) -> Cache:
+def build_cache(settings: Settings) -> tuple[Cache, Cache | None]:
+    """The cache the app uses, and the shared (cross-process) tier when there is one."""
     if settings.redis_url:
-        return RedisCache(settings.redis_url)
-    return MemoryCache()
+        shared = RedisCache(settings.redis_url)
+        return TieredCache(shared), shared
+    return MemoryCache(), None
 
 
 def build_storage(settings: Settings) -> Storage:
@@ -77,8 +83,9 @@ def build_container(settings: Settings) -> Container:
         settings.runtime_database_url,
         pool_size=settings.db_pool_size,
         slow_query_ms=settings.slow_query_ms,
+        on_slow_query=SLOW_QUERIES.inc,
     )
-    cache = build_cache(settings)
+    cache, shared_cache = build_cache(settings)
     clock = Clock()
     return Container(
         settings=settings,
@@ -90,9 +97,12 @@ def build_container(settings: Settings) -> Container:
             auth_attempts=settings.rate_limit_auth_attempts,
             auth_window_minutes=settings.rate_limit_auth_window_minutes,
         ),
-        resolver=TenantResolver(db, cache, derive_hmac_key(settings.effective_encryption_key)),
+        resolver=TenantResolver(
+            db, derive_hmac_key(settings.effective_encryption_key), shared=shared_cache
+        ),
         storage=build_storage(settings),
         calendar=build_calendar(settings),
+        secret_box=SecretBox(settings.effective_encryption_key, settings.previous_encryption_keys),
         trusted_proxies=parse_networks(settings.trusted_proxies),
         payments=build_payments(settings, clock),
         clock=clock,

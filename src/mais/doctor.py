@@ -126,6 +126,19 @@ def _check_optional_integrations(settings: Settings) -> list[CheckResult]:
     return results
 
 
+def send_test_error(settings: Settings) -> CheckResult:
+    """Send one event to Sentry so an operator can see the integration works end to end."""
+    import sentry_sdk
+
+    from mais.observability.sentry import init_sentry
+
+    if not init_sentry(settings):
+        return CheckResult("sentry", False, "SENTRY_DSN is not set")
+    event_id = sentry_sdk.capture_message("MAIS test error sent by `mais doctor`", level="error")
+    sentry_sdk.flush(timeout=10)
+    return CheckResult("sentry", event_id is not None, f"test event {event_id} sent")
+
+
 def _short(exc: BaseException) -> str:
     text_ = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
     return text_[:200]

@@ -124,6 +124,11 @@ class Settings(BaseSettings):
         validation_alias="TENANT_SECRETS_ENCRYPTION_KEY",
         description="64 hex characters: AES-256-GCM key for tenant secrets and API-key hashing.",
     )
+    tenant_secrets_previous_keys: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        validation_alias="TENANT_SECRETS_PREVIOUS_KEYS",
+        description="Comma-separated former encryption keys, kept readable during key rotation.",
+    )
     trusted_proxies: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         validation_alias="TRUSTED_PROXIES",
@@ -267,7 +272,7 @@ class Settings(BaseSettings):
         description="OTLP endpoint for OpenTelemetry traces.",
     )
 
-    @field_validator("trusted_proxies", mode="before")
+    @field_validator("trusted_proxies", "tenant_secrets_previous_keys", mode="before")
     @classmethod
     def _split_proxies(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -351,6 +356,10 @@ class Settings(BaseSettings):
         return bytes.fromhex(self.tenant_secrets_encryption_key or DEV_ENCRYPTION_KEY)
 
     @property
+    def previous_encryption_keys(self) -> list[bytes]:
+        return [bytes.fromhex(key) for key in self.tenant_secrets_previous_keys]
+
+    @property
     def effective_webhook_secret(self) -> str:
         return self.stripe_webhook_secret or DEV_WEBHOOK_SECRET
 
@@ -388,6 +397,9 @@ class Settings(BaseSettings):
             self.tenant_secrets_encryption_key
         ):
             found.append("TENANT_SECRETS_ENCRYPTION_KEY must be 64 hex characters")
+        for previous in self.tenant_secrets_previous_keys:
+            if not _HEX64.match(previous):
+                found.append("TENANT_SECRETS_PREVIOUS_KEYS must list 64-hex-character keys")
         if self.hold_minutes < 30:
             found.append("HOLD_MINUTES must be at least 30 (Stripe Checkout's minimum)")
         return sorted(set(found))

@@ -200,8 +200,9 @@ async def _cache_keys(container):
     if hasattr(cache, "keys"):
         for key in cache.keys():  # noqa: SIM118 - MemoryCache.keys() is a method
             yield key
-    else:  # Redis
-        async for key in cache.client.scan_iter(match="calendar-busy:*"):
+    else:  # Redis, possibly behind a local tier
+        redis = getattr(cache, "shared", cache)
+        async for key in redis.client.scan_iter(match="calendar-busy:*"):
             yield key.decode()
 
 

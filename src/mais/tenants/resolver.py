@@ -54,11 +54,12 @@ def slug_ref(slug: str) -> str:
 
 
 class TenantResolver:
-    def __init__(self, db: Database, cache: Cache, hmac_key: bytes) -> None:
+    def __init__(self, db: Database, hmac_key: bytes, *, shared: Cache | None = None) -> None:
         self.db = db
-        self.cache = cache
         self.hmac_key = hmac_key
-        self._shared = cache.backend == "redis"
+        # Only a cache shared by every process (Redis) is worth a round trip; without one
+        # the per-process table below is the whole cache.
+        self.shared = shared
         self._local: dict[str, tuple[float, TenantContext | None]] = {}
 
     async def resolve_key(self, raw: str | None) -> TenantContext:
@@ -88,15 +89,15 @@ class TenantResolver:
         if local is not None and local[0] > now:
             return local[1]
         context: TenantContext | None
-        raw = await self.cache.get(ref) if self._shared else None
+        raw = await self.shared.get(ref) if self.shared is not None else None
         if raw is not None:
             context = None if raw == _MISSING else TenantContext.loads(raw)
         else:
             context = await self._load(lookup=lookup, slug=slug)
-            if self._shared:
+            if self.shared is not None:
                 value = _MISSING if context is None else context.dumps()
                 ttl = SHARED_TTL_SECONDS if context is not None else int(LOCAL_TTL_SECONDS) + 1
-                await self.cache.set(ref, value, ttl)
+                await self.shared.set(ref, value, ttl)
         if len(self._local) > 50_000:
             self._local.clear()
         self._local[ref] = (now + LOCAL_TTL_SECONDS, context)
@@ -121,5 +122,5 @@ class TenantResolver:
                 refs.append(ref)
         for ref in refs:
             self._local.pop(ref, None)
-        if self._shared and refs:
-            await self.cache.delete(*refs)
+        if self.shared is not None and refs:
+            await self.shared.delete(*refs)

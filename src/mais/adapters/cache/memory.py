@@ -29,6 +29,13 @@ class MemoryCache(Cache):
         self._entries.move_to_end(key)
         return value
 
+    def peek(self, key: str) -> bytes | None:
+        """The live value without counting a hit or miss."""
+        return self._live(key)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
     async def get(self, key: str) -> bytes | None:
         value = self._live(key)
         if value is None:

@@ -65,5 +65,10 @@ class Cache(abc.ABC):
         """Publish this process's counters where other processes can read them."""
         return None
 
+    async def maintain(self) -> None:
+        """Long-running upkeep for the life of the process (publishing statistics,
+        listening for invalidations); returns at once when there is none."""
+        return None
+
     async def close(self) -> None:
         return None
