@@ -210,3 +210,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if REQUIRE_SERVICES and _service_backed_passes == 0 and exitstatus == 0:
         print("\nMAIS_REQUIRE_SERVICES=1 but no PostgreSQL/Redis test passed", flush=True)
         session.exitstatus = 1
+
+
+@pytest.fixture
+def webhooks_to_app(app: Any, container: Any) -> Any:
+    """Mock payments deliver their signed webhooks through this app (no network)."""
+    container.payments.webhook_transport = httpx.ASGITransport(app=app)
+    return container.payments
