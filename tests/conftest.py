@@ -21,6 +21,12 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from mais.settings import Settings
+from tests.fakes.google_calendar import fake_google, service_account_key
+from tests.fakes.postmark import fake_postmark
+from tests.fakes.stripe import fake_stripe
+
+# Fixtures of the local fakes of Stripe, Postmark and Google, for every test module.
+__all__ = ["fake_google", "fake_postmark", "fake_stripe", "service_account_key"]
 
 # Nothing from the developer's shell or .env may leak into the tests.
 for _field in Settings.model_fields.values():

@@ -26,6 +26,7 @@ from mais.models import (
 )
 from mais.payments import service as webhook_service
 from mais.payments.service import retry_webhook_event
+from tests.factories.metrics import scrape
 from tests.factories.world import (
     add_catalog,
     confirmed_booking,
@@ -205,8 +206,9 @@ async def test_an_event_whose_processing_failed_is_processed_when_redelivered(
 
     failed = await _post(client, container, completed)
 
-    assert failed.status_code == 500
+    assert failed.status_code == 503  # not a bug of the request: Stripe re-delivers
     assert failed.json()["error"] == "WEBHOOK_PROCESSING_FAILED"
+    assert failed.headers["retry-after"] == "30"
     (event,) = await _rows(container, WebhookEvent)
     assert (event.status, event.attempts) == ("failed", 1)
     assert "injected fault" in (event.last_error or "")
@@ -236,7 +238,7 @@ async def test_a_failed_event_is_retried_by_the_worker_and_by_the_admin_retry(
         raise RuntimeError("database of a partner is down")
 
     monkeypatch.setitem(webhook_service.EVENT_HANDLERS, "checkout.session.completed", always_fails)
-    assert (await _post(client, container, completed)).status_code == 500
+    assert (await _post(client, container, completed)).status_code == 503
     (event,) = await _rows(container, WebhookEvent)
     assert await retry_webhook_event(container, event.id) == "failed"
     assert (await _rows(container, WebhookEvent))[0].attempts == 2
@@ -295,6 +297,8 @@ async def test_unknown_types_and_unknown_objects_are_recorded_and_acknowledged(c
     for event in (unknown_type, unknown_session, unknown_refund, unknown_account):
         response = await _post(client, container, event)
         assert response.status_code == 200, event["type"]
+        expected = "ignored" if event is unknown_type else "processed"
+        assert response.json()["outcome"] == expected, event["type"]
 
     stored = {e.type: e for e in await _rows(container, WebhookEvent)}
     assert {e.status for e in stored.values()} == {"processed"}
@@ -420,3 +424,36 @@ async def test_a_session_paid_after_its_date_was_taken_is_refunded_automatically
     await JobWorker(container).drain()
     assert len(container.payments.refunds()) == 1
     assert len(await _rows(container, Refund)) == 1
+
+
+def _counted(event_type: str, outcome: str) -> str:
+    return f'mais_webhook_events_total{{outcome="{outcome}",type="{event_type}"}}'
+
+
+async def test_every_webhook_event_is_counted_by_type_and_outcome(
+    container, client, held, monkeypatch
+):
+    _tenant, booking = held
+    completed = (await _paid_events(container, booking.session_id))[0]
+    unknown = stripe_event("customer.created", {"id": "cus_1", "object": "customer"})
+    completed_type = "checkout.session.completed"
+    watched = [
+        (completed_type, "processed"),
+        (completed_type, "duplicate"),
+        (completed_type, "failed"),
+        ("customer.created", "ignored"),
+    ]
+    before = {key: await scrape(client, _counted(*key)) for key in watched}
+
+    async def fails(service, session, obj):
+        raise RuntimeError("injected fault")
+
+    with monkeypatch.context() as patch:
+        patch.setitem(webhook_service.EVENT_HANDLERS, completed_type, fails)
+        assert (await _post(client, container, completed)).status_code == 503
+    assert (await _post(client, container, completed)).json()["outcome"] == "processed"
+    assert (await _post(client, container, completed)).json()["outcome"] == "duplicate"
+    assert (await _post(client, container, unknown)).json()["outcome"] == "ignored"
+
+    for key in watched:
+        assert await scrape(client, _counted(*key)) == before[key] + 1, key

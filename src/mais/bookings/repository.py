@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,6 +25,7 @@ from mais.models import (
     BookingStatus,
     Customer,
     IdempotencyRecord,
+    Tenant,
     new_id,
     utcnow,
 )
@@ -43,6 +44,16 @@ class Occupancy:
 class BookingRef:
     id: uuid.UUID
     tenant_id: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True)
+class DatedBookingRef:
+    """A booking with its event date and its tenant's time zone."""
+
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    event_date: date
+    timezone: str
 
 
 class BookingRepository(TenantScopedRepository[Booking]):
@@ -64,6 +75,21 @@ class BookingRepository(TenantScopedRepository[Booking]):
         if lock:
             stmt = stmt.with_for_update(of=Booking)
         return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def store_calendar_event_id(self, booking_id: uuid.UUID, event_id: str) -> None:
+        """Remember the booking's calendar event, unless another run already stored one."""
+        await self.session.execute(
+            self.scoped_update()
+            .where(Booking.id == booking_id, Booking.calendar_event_id.is_(None))
+            .values(calendar_event_id=event_id)
+        )
+
+    async def forget_calendar_event_id(self, booking_id: uuid.UUID, event_id: str) -> None:
+        await self.session.execute(
+            self.scoped_update()
+            .where(Booking.id == booking_id, Booking.calendar_event_id == event_id)
+            .values(calendar_event_id=None)
+        )
 
     async def get_by_checkout_session(self, session_id: str) -> Booking | None:
         stmt = (
@@ -203,9 +229,18 @@ class BookingLookup:
         )
         return [BookingRef(row.id, row.tenant_id) for row in result]
 
-    async def delete_idempotency_records_before(self, cutoff: datetime) -> int:
-        from sqlalchemy import delete
+    async def confirmed_dated_until(self, last_day: date) -> list[DatedBookingRef]:
+        """Confirmed bookings dated on or before `last_day`, across tenants, oldest first,
+        with the tenant's time zone (which decides whether the date has passed)."""
+        rows = await self.session.execute(
+            select(Booking.id, Booking.tenant_id, Booking.event_date, Tenant.timezone)
+            .join(Tenant, Tenant.id == Booking.tenant_id)
+            .where(Booking.status == BookingStatus.confirmed, Booking.event_date <= last_day)
+            .order_by(Booking.event_date)
+        )
+        return [DatedBookingRef(r.id, r.tenant_id, r.event_date, r.timezone) for r in rows]
 
+    async def delete_idempotency_records_before(self, cutoff: datetime) -> int:
         result = await self.session.execute(
             delete(IdempotencyRecord).where(IdempotencyRecord.created_at < cutoff)
         )

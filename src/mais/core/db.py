@@ -90,6 +90,19 @@ def install_sqlite_pragmas(engine: Engine) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        # The driver's own transaction handling is switched off (it would BEGIN only
+        # before the first INSERT/UPDATE, leaving earlier reads outside the transaction);
+        # `_begin_immediate` emits the BEGIN instead.
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin_immediate(connection: Any) -> None:
+        # SQLite has one writer. A deferred transaction that read first and writes later
+        # cannot wait for the lock (its snapshot may be stale) and fails at once with
+        # "database is locked" when another writer got there first. Taking the write lock
+        # at BEGIN makes concurrent transactions queue on busy_timeout instead, and makes
+        # every transaction serializable (what FOR UPDATE gives on PostgreSQL).
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def install_slow_query_log(engine: Engine, threshold_ms: int, on_slow: Any = None) -> None:
