@@ -457,3 +457,59 @@ async def test_every_webhook_event_is_counted_by_type_and_outcome(
 
     for key in watched:
         assert await scrape(client, _counted(*key)) == before[key] + 1, key
+
+
+def _delayed_session(booking, payment_status: str, status: str = "complete") -> dict:
+    """A Checkout session paid with a delayed method (e.g. a bank debit)."""
+    return {
+        "id": booking.session_id,
+        "object": "checkout.session",
+        "status": status,
+        "payment_status": payment_status,
+        "payment_intent": "pi_delayed_1",
+        "amount_total": booking.subtotal_cents,
+        "currency": booking.currency,
+        "metadata": {"booking_id": str(booking.id)},
+    }
+
+
+async def test_a_delayed_payment_confirms_only_when_it_succeeds(container, client, held):
+    _tenant, booking = held
+    completed = stripe_event("checkout.session.completed", _delayed_session(booking, "unpaid"))
+
+    assert (await _post(client, container, completed)).json()["outcome"] == "processed"
+    assert (await _booking(container, booking.id)).status == "held"
+    assert await _rows(container, Payment) == []
+
+    succeeded = stripe_event(
+        "checkout.session.async_payment_succeeded", _delayed_session(booking, "paid")
+    )
+    assert (await _post(client, container, succeeded)).status_code == 200
+
+    confirmed = await _booking(container, booking.id)
+    assert (confirmed.status, confirmed.payment_intent_id) == ("confirmed", "pi_delayed_1")
+    assert len(await _rows(container, Payment)) == 1
+    assert len(await _notification_jobs(container, booking.id)) == 3
+
+
+async def test_a_failed_delayed_payment_releases_the_hold(container, client, held):
+    tenant, booking = held
+    failed = stripe_event(
+        "checkout.session.async_payment_failed", _delayed_session(booking, "unpaid")
+    )
+
+    assert (await _post(client, container, failed)).status_code == 200
+
+    assert (await _booking(container, booking.id)).status == "expired"
+    (audit,) = await _rows(
+        container,
+        AuditEntry,
+        AuditEntry.action == "booking.expired",
+        AuditEntry.entity_id == str(booking.id),
+    )
+    assert audit.after["cause"] == "async payment failed"
+    free = await client.get(
+        "/v1/availability", params={"date": booking.event_date.isoformat()}, headers=tenant.headers
+    )
+    assert free.json()["available"] is True
+    assert await _notification_jobs(container, booking.id) == []
