@@ -81,13 +81,19 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
 
 def _include_routers(app: FastAPI) -> None:
+    from mais.auth.endpoints import router as auth_router
     from mais.catalog.endpoints import router as catalog_router
     from mais.health.endpoints import router as health_router
+    from mais.tenant_admin.endpoints import router as tenant_admin_router
     from mais.tenants.endpoints import router as tenant_router
+    from mais.uploads.endpoints import router as uploads_router
 
     app.include_router(health_router)
     app.include_router(catalog_router)
     app.include_router(tenant_router)
+    app.include_router(auth_router)
+    app.include_router(tenant_admin_router)
+    app.include_router(uploads_router)
 
 
 def _install_error_handlers(app: FastAPI) -> None:
