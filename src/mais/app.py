@@ -81,6 +81,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
 
 def _include_routers(app: FastAPI) -> None:
+    from mais.admin.endpoints import router as admin_router
     from mais.auth.endpoints import router as auth_router
     from mais.catalog.endpoints import router as catalog_router
     from mais.health.endpoints import router as health_router
@@ -93,6 +94,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(tenant_router)
     app.include_router(auth_router)
     app.include_router(tenant_admin_router)
+    app.include_router(admin_router)
     app.include_router(uploads_router)
 
 

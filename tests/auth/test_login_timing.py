@@ -1,0 +1,32 @@
+"""Login timing does not reveal whether an e-mail has an account."""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+import pytest
+
+from tests.factories.world import make_tenant
+
+
+@pytest.fixture
+def settings_overrides():
+    return {"rate_limit_auth_attempts": 1000}
+
+
+async def test_unknown_email_costs_as_much_time_as_a_wrong_password(container, client):
+    """Both paths run one Argon2 verification; an attacker cannot tell which e-mails exist."""
+    tenant = await make_tenant(container)
+
+    async def timed(email: str) -> float:
+        started = time.perf_counter()
+        response = await client.post("/v1/auth/login", json={"email": email, "password": "x-y-z"})
+        assert response.status_code == 401
+        return time.perf_counter() - started
+
+    known = [await timed(tenant.email) for _ in range(5)]
+    unknown = [await timed("ghost@example.com") for _ in range(5)]
+
+    ratio = statistics.median(unknown) / statistics.median(known)
+    assert 0.6 < ratio < 1.6, (known, unknown)
