@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import statistics
 import time
 
 import pytest
@@ -25,8 +24,12 @@ async def test_unknown_email_costs_as_much_time_as_a_wrong_password(container, c
         assert response.status_code == 401
         return time.perf_counter() - started
 
-    known = [await timed(tenant.email) for _ in range(5)]
-    unknown = [await timed("ghost@example.com") for _ in range(5)]
+    known: list[float] = []
+    unknown: list[float] = []
+    for _ in range(6):  # interleaved, so a busy machine slows both series alike
+        known.append(await timed(tenant.email))
+        unknown.append(await timed("ghost@example.com"))
 
-    ratio = statistics.median(unknown) / statistics.median(known)
-    assert 0.6 < ratio < 1.6, (known, unknown)
+    # The fastest run of each is the least disturbed by other work on the machine.
+    ratio = min(unknown) / min(known)
+    assert 0.7 < ratio < 1.4, (known, unknown)

@@ -51,11 +51,11 @@ def _hex_color(value: str) -> str:
     return value.upper()
 
 
-def _https_url(value: str) -> str:
-    _single_line(value)
-    if not re.match(r"^https://[^\s/?#@]+(?:[/?#][^\s]*)?$", value):
-        raise PydanticCustomError("https_url", "must be an https:// URL")
-    return value
+_HTTPS_URL = re.compile(r"^https://[^\s/?#@]+(?:[/?#]\S*)?$")
+
+
+def is_https_url(value: str) -> bool:
+    return bool(_HTTPS_URL.match(value)) and not _CONTROL.search(value)
 
 
 # One line of text stored exactly as typed (titles, names, reasons).
@@ -69,7 +69,6 @@ ReasonText = Annotated[
 DescriptionText = Annotated[str, StringConstraints(max_length=5000), AfterValidator(_no_control)]
 EmailAddress = Annotated[str, StringConstraints(max_length=320), AfterValidator(_email)]
 HexColor = Annotated[str, AfterValidator(_hex_color)]
-HttpsUrl = Annotated[str, StringConstraints(max_length=1000), AfterValidator(_https_url)]
 # JSON numbers only: "100", 100.0 and true are refused rather than coerced.
 PriceCents = Annotated[int, Field(strict=True, ge=0, le=MAX_CENTS)]
 PositiveCents = Annotated[int, Field(strict=True, gt=0, le=MAX_CENTS)]

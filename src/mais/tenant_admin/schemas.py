@@ -14,7 +14,6 @@ from mais.core.validation import (
     DescriptionText,
     EmailAddress,
     HexColor,
-    HttpsUrl,
     PositiveCents,
     PriceCents,
     ReasonText,
@@ -317,7 +316,10 @@ class BrandingIn(PartialUpdate):
     accent_color: HexColor | None = None
     background_color: HexColor | None = None
     font_family: Annotated[str, StringConstraints(max_length=40)] | None = None
-    logo_url: HttpsUrl | None = None
+    logo_url: Annotated[str, StringConstraints(max_length=1000)] | None = Field(
+        default=None,
+        description="An https:// URL, the current logo URL (kept), or null (no logo).",
+    )
 
 
 # --- Stripe -----------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from mais.catalog.service import CATALOG_TTL_SECONDS, catalog_prefix, invalidate
 from mais.container import Container
 from mais.core.db import after_commit
 from mais.core.errors import ValidationFailed
+from mais.core.validation import is_https_url
 from mais.core.schemas import ApiModel
 from mais.models import Tenant
 from mais.tenants.repository import TenantRepository
@@ -121,9 +122,15 @@ class BrandingService:
         for name in BRANDING_FIELDS:
             if name in changes:
                 setattr(tenant, name, changes[name])
-        if "logo_url" in changes and changes["logo_url"] != logo_url_of(tenant, self.storage):
+        new_logo = changes.get("logo_url")
+        if "logo_url" in changes and new_logo != logo_url_of(tenant, self.storage):
+            if new_logo is not None and not is_https_url(new_logo):
+                raise ValidationFailed(
+                    "logoUrl must be an https:// URL.",
+                    details=[{"field": "logoUrl", "issue": "must be an https:// URL"}],
+                )
             self._forget_uploaded_logo(tenant)
-            tenant.logo_url = changes["logo_url"]
+            tenant.logo_url = new_logo
         self._changed(tenant, before)
         await self.session.flush()
         return tenant
