@@ -18,8 +18,8 @@ from mais.catalog.service import CATALOG_TTL_SECONDS, catalog_prefix, invalidate
 from mais.container import Container
 from mais.core.db import after_commit
 from mais.core.errors import ValidationFailed
-from mais.core.validation import is_https_url
 from mais.core.schemas import ApiModel
+from mais.core.validation import is_https_url
 from mais.models import Tenant
 from mais.tenants.repository import TenantRepository
 
