@@ -19,10 +19,12 @@ async def test_unknown_email_costs_as_much_time_as_a_wrong_password(container, c
     tenant = await make_tenant(container)
 
     async def timed(email: str) -> float:
-        started = time.perf_counter()
+        # CPU time of this process: what the login costs, not what other processes on a
+        # busy machine cost it (wall-clock time of an Argon2 verification swings with load).
+        started = time.process_time()
         response = await client.post("/v1/auth/login", json={"email": email, "password": "x-y-z"})
         assert response.status_code == 401
-        return time.perf_counter() - started
+        return time.process_time() - started
 
     known: list[float] = []
     unknown: list[float] = []
@@ -32,4 +34,4 @@ async def test_unknown_email_costs_as_much_time_as_a_wrong_password(container, c
 
     # The fastest run of each is the least disturbed by other work on the machine.
     ratio = min(unknown) / min(known)
-    assert 0.7 < ratio < 1.4, (known, unknown)
+    assert 0.75 < ratio < 1.33, (known, unknown)
