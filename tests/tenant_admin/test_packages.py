@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from mais.models import AuditEntry, Package
 from tests.factories.admin import add_booking
-from tests.factories.world import add_catalog
+from tests.factories.world import add_catalog, image_bytes
 
 BASE = "/v1/tenant-admin/packages"
 
@@ -170,6 +170,13 @@ async def test_patch_changes_only_the_fields_sent_and_replaces_add_ons(client, a
     public = await client.get("/v1/packages/garden-party", headers=alpha.tenant.headers)
     assert public.json()["priceCents"] == 360_000
 
+    both = [str(alpha.tenant.add_ons["Violinist"].id), champagne]
+    for order in (both, both[::-1]):  # the same links in a new order
+        reordered = await client.patch(
+            f"{BASE}/{garden.id}", headers=alpha.headers, json={"addOnIds": order}
+        )
+        assert reordered.json()["addOnIds"] == order
+
 
 @pytest.mark.parametrize(
     ("body", "status"),
@@ -228,9 +235,17 @@ async def test_delete_without_bookings_removes_the_package_and_its_photo_files(
     assert (await client.delete(f"{BASE}/{package.id}", headers=alpha.headers)).status_code == 404
 
 
-async def test_delete_of_a_booked_package_archives_it_and_frees_its_slug(container, client, alpha):
+async def test_delete_of_a_booked_package_archives_it_and_frees_its_slug(
+    container, client, alpha, data_dir
+):
     garden = alpha.tenant.packages["garden"]
     booking_id = await add_booking(container, alpha.tenant)
+    photo = await client.post(
+        f"{BASE}/{garden.id}/photos",
+        headers=alpha.headers,
+        files={"file": ("p.png", image_bytes("PNG"), "image/png")},
+    )
+    assert photo.status_code == 201
 
     response = await client.delete(f"{BASE}/{garden.id}", headers=alpha.headers)
 
@@ -241,6 +256,7 @@ async def test_delete_of_a_booked_package_archives_it_and_frees_its_slug(contain
         archived = await session.get(Package, garden.id)
         assert archived.archived_at is not None
         assert archived.active is False
+    assert not list((data_dir / "uploads").rglob("*.jpg"))  # an archived package shows nothing
     booking = await client.get(f"/v1/tenant-admin/bookings/{booking_id}", headers=alpha.headers)
     assert booking.json()["package"] == {"id": str(garden.id), "title": "Garden Ceremony"}
     again = await client.post(

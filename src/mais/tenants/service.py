@@ -72,7 +72,10 @@ def validate_timezone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValidationFailed(f"unknown time zone: {name}") from exc
+        raise ValidationFailed(
+            f"unknown time zone: {name}",
+            details=[{"field": "timezone", "issue": "not an IANA time zone name"}],
+        ) from exc
     return name
 
 
