@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -25,7 +24,7 @@ from mais.models import (
     utcnow,
 )
 from mais.payments import service as webhook_service
-from mais.payments.service import retry_webhook_event
+from mais.payments.service import StripeWebhookService
 from tests.factories.metrics import scrape
 from tests.factories.world import (
     add_catalog,
@@ -215,6 +214,7 @@ async def test_an_event_whose_processing_failed_is_processed_when_redelivered(
     assert (await _booking(container, booking.id)).status == "held"
     assert await _rows(container, Payment) == []
     assert await _notification_jobs(container, booking.id) == []
+    assert await _rows(container, AuditEntry, AuditEntry.action == "booking.confirmed") == []
     assert len(await _rows(container, Job, Job.kind == "payments.webhook_retry")) == 1
 
     redelivered = await _post(client, container, completed)
@@ -228,7 +228,7 @@ async def test_an_event_whose_processing_failed_is_processed_when_redelivered(
     assert len(await _notification_jobs(container, booking.id)) == 3
 
 
-async def test_a_failed_event_is_retried_by_the_worker_and_by_the_admin_retry(
+async def test_a_failed_event_is_retried_by_the_worker_and_a_processed_one_is_left_alone(
     container, client, held, monkeypatch
 ):
     _tenant, booking = held
@@ -240,7 +240,7 @@ async def test_a_failed_event_is_retried_by_the_worker_and_by_the_admin_retry(
     monkeypatch.setitem(webhook_service.EVENT_HANDLERS, "checkout.session.completed", always_fails)
     assert (await _post(client, container, completed)).status_code == 503
     (event,) = await _rows(container, WebhookEvent)
-    assert await retry_webhook_event(container, event.id) == "failed"
+    assert await StripeWebhookService(container).process_stored(event.id) == "failed"
     assert (await _rows(container, WebhookEvent))[0].attempts == 2
 
     monkeypatch.undo()
@@ -250,9 +250,7 @@ async def test_a_failed_event_is_retried_by_the_worker_and_by_the_admin_retry(
 
     assert (await _rows(container, WebhookEvent))[0].status == "processed"
     assert (await _booking(container, booking.id)).status == "confirmed"
-    assert await retry_webhook_event(container, event.id) == "duplicate"
-    with pytest.raises(Exception, match="not found"):
-        await retry_webhook_event(container, uuid.uuid4())
+    assert await StripeWebhookService(container).process_stored(event.id) == "duplicate"
 
 
 async def test_expired_session_releases_the_hold(container, client, held):

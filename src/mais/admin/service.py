@@ -43,8 +43,8 @@ from mais.core.db import after_commit
 from mais.core.errors import Conflict, NotFound, ValidationFailed
 from mais.jobs.queue import wake_signal
 from mais.models import JobStatus, Tenant, WebhookEventStatus, utcnow
+from mais.payments.service import StripeWebhookService
 from mais.tenant_admin.schemas import AuditEntryOut
-from mais.tenant_admin.service import NotLinkedYet
 from mais.tenants.service import TenantService
 
 if TYPE_CHECKING:
@@ -261,15 +261,8 @@ class PlatformAdminService:
             tenant_id=event.tenant_id,
             before={"status": event.status, "attempts": event.attempts},
         )
-        await retry_webhook_event(self.container, self.session, event.id)
+        # Processed in this request's transaction: the audit entry and the outcome commit
+        # together (a handler failure leaves the event failed, with its retry job queued).
+        await StripeWebhookService(self.container).process_in(self.session, event.id)
         await self.session.refresh(event)
         return WebhookEventOut.of(event)
-
-
-async def retry_webhook_event(
-    container: Container, session: AsyncSession, event_id: uuid.UUID
-) -> None:
-    """LINK(bookings): hand the stored event to the payments domain's processor
-    (`retry_webhook_event` of the bookings branch), which processes it again from its
-    stored payload, idempotently, and marks it processed or failed."""
-    raise NotLinkedYet("Retrying webhook events is not available in this build yet.")

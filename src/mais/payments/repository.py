@@ -155,17 +155,14 @@ class WebhookEventRepository:
         )
 
     async def mark_failed(self, webhook_event_id: uuid.UUID, error: str) -> None:
+        """Record a failed processing (its attempt was counted when it was claimed)."""
         await self.session.execute(
             update(WebhookEvent)
             .where(
                 WebhookEvent.id == webhook_event_id,
                 WebhookEvent.status != WebhookEventStatus.processed,
             )
-            .values(
-                status=WebhookEventStatus.failed,
-                attempts=WebhookEvent.attempts + 1,
-                last_error=error[:4000],
-            )
+            .values(status=WebhookEventStatus.failed, last_error=error[:4000])
             .execution_options(synchronize_session=False)
         )
 

@@ -5,8 +5,9 @@ first under its unique (source, event id) â€” committed before any processing â€
 processed in its own transaction that starts by claiming the stored row: concurrent
 deliveries of one event queue on that row and find it processed. A failed processing
 is recorded (`failed`, attempts, last error), answered 503 (with Retry-After) so Stripe
-delivers it again, and retried by a background job; `retry_webhook_event` lets an admin
-run it again. Every event is counted in `mais_webhook_events_total{type,outcome}`.
+delivers it again, and retried by a background job; the platform admin's retry runs
+`process_in` inside its request. Every event is counted in
+`mais_webhook_events_total{type,outcome}`.
 
 This service manages its own transactions (the insert must commit before processing),
 so the webhook endpoint does not use the request session."""
@@ -29,7 +30,7 @@ from mais.adapters.payments.port import account_status_of
 from mais.audit.service import STRIPE, record
 from mais.bookings.repository import BookingLookup, BookingRef
 from mais.bookings.service import BookingService, PaidCheckout
-from mais.core.errors import BadRequest, NotFound, ServiceUnavailable
+from mais.core.errors import BadRequest, ServiceUnavailable
 from mais.jobs.queue import enqueue
 from mais.models import WebhookEvent, utcnow
 from mais.observability.metrics import WEBHOOK_EVENTS
@@ -150,24 +151,32 @@ class StripeWebhookService:
         return outcome
 
     async def process_stored(self, webhook_event_id: uuid.UUID) -> WebhookOutcome:
-        """Process a stored event unless it already was (safe to call concurrently)."""
-        event_type = "unknown"
-        try:
-            async with self.container.db.transaction() as session:
-                events = WebhookEventRepository(session)
-                claimed = await events.claim(webhook_event_id)
-                stored = await events.get_by_id(webhook_event_id)
-                event_type = stored.type if stored is not None else event_type
-                if not claimed or stored is None:
-                    outcome = WebhookOutcome.duplicate
-                else:
+        """Process a stored event unless it already was (safe to call concurrently), in a
+        transaction of its own."""
+        async with self.container.db.transaction() as session:
+            return await self.process_in(session, webhook_event_id)
+
+    async def process_in(
+        self, session: AsyncSession, webhook_event_id: uuid.UUID
+    ) -> WebhookOutcome:
+        """Process a stored event in the caller's transaction (the admin's retry runs in its
+        request's). Claiming the row comes first, so a concurrent delivery waits on it and
+        then finds the event processed. The handler runs in a savepoint: when it fails, its
+        work is undone and the event stays `failed` (attempts, last error) with a retry job
+        queued, all in the caller's transaction."""
+        events = WebhookEventRepository(session)
+        claimed = await events.claim(webhook_event_id)
+        stored = await events.get_by_id(webhook_event_id)
+        event_type = stored.type if stored is not None else "unknown"
+        if not claimed or stored is None:
+            outcome = WebhookOutcome.duplicate
+        else:
+            try:
+                async with session.begin_nested():
                     outcome = await self._run_handler(session, stored)
-        except Exception as exc:
-            log.exception("stripe webhook event %s failed", webhook_event_id)
-            async with self.container.db.transaction() as session:
-                await WebhookEventRepository(session).mark_failed(
-                    webhook_event_id, f"{exc.__class__.__name__}: {exc}"
-                )
+            except Exception as exc:
+                log.exception("stripe webhook event %s failed", webhook_event_id)
+                await events.mark_failed(webhook_event_id, f"{exc.__class__.__name__}: {exc}")
                 await enqueue(
                     session,
                     WEBHOOK_RETRY_JOB,
@@ -175,7 +184,7 @@ class StripeWebhookService:
                     dedupe_key=f"webhook-retry:{webhook_event_id}",
                     run_at=utcnow() + FIRST_RETRY_DELAY,
                 )
-            outcome = WebhookOutcome.failed
+                outcome = WebhookOutcome.failed
         WEBHOOK_EVENTS.labels(event_type, outcome.value).inc()
         return outcome
 
@@ -308,16 +317,3 @@ EVENT_HANDLERS: dict[str, EventHandler] = {
     "charge.refunded": StripeWebhookService.on_charge_refunded,
     "account.updated": StripeWebhookService.on_account_updated,
 }
-
-
-async def retry_webhook_event(
-    container: Container, webhook_event_id: str | uuid.UUID
-) -> WebhookOutcome:
-    """Process a stored event again (admin "retry"); a processed event is left alone.
-    Raises NotFound for an unknown id."""
-    async with container.db.sessionmaker() as session:
-        stored = await WebhookEventRepository(session).get_by_id(webhook_event_id)
-        if stored is None:
-            raise NotFound("Webhook event not found.")
-        stored_id = stored.id
-    return await StripeWebhookService(container).process_stored(stored_id)

@@ -1,9 +1,8 @@
 """The tenant admin's view of bookings: list, search, detail, CSV export, cancel, refund.
 
 Listing and export read the booking model directly (scoped to the tenant). Cancel, refund
-and Stripe onboarding belong to the bookings/payments domain; they are reached through
-the three functions marked LINK below, the only places that still need wiring after the
-bookings branch is merged."""
+and Stripe onboarding belong to the bookings/payments domain: the three functions at the
+end hand them to `BookingService` and `ConnectService`."""
 
 from __future__ import annotations
 
@@ -18,9 +17,11 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mais.audit.service import Actor
+from mais.bookings.service import BookingService
 from mais.core.db import Database
-from mais.core.errors import AppError, NotFound
+from mais.core.errors import NotFound
 from mais.models import Booking
+from mais.payments.connect_service import ConnectService
 from mais.tenant_admin.repository import (
     BookingAddOnQueryRepository,
     BookingAuditRepository,
@@ -43,6 +44,9 @@ if TYPE_CHECKING:
     from mais.container import Container
 
 EXPORT_CHUNK = 1000
+# Where Stripe's onboarding sends the tenant's owner back (and where an expired link is
+# renewed): the dashboard's Stripe page.
+STRIPE_DASHBOARD_PATH = "/tenant/stripe"
 # Spreadsheet programs run a cell starting with these as a formula (CSV injection).
 _FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 CSV_COLUMNS = (
@@ -63,14 +67,6 @@ CSV_COLUMNS = (
     "created_at",
     "confirmed_at",
 )
-
-
-class NotLinkedYet(AppError):
-    """An action whose implementation lives in a domain not wired into this build."""
-
-    status_code = 501
-    code = "NOT_IMPLEMENTED"
-    message = "This action is not available in this build."
 
 
 def safe_cell(value: object) -> str:
@@ -210,15 +206,15 @@ class BookingAdminService:
         )
 
 
-# --- LINKS to the bookings/payments domain (wired after the bookings branch merges) ----------
+# --- changes made by the bookings and payments domains ----------------------------------------
 
 
 async def cancel_booking(
     container: Container, session: AsyncSession, actor: Actor, booking: Booking, reason: str | None
 ) -> None:
-    """LINK(bookings): `BookingService.cancel(booking, actor, reason)` — frees the date,
-    records the audit entry and enqueues the cancellation e-mails and calendar removal."""
-    raise NotLinkedYet("Cancelling bookings is not available in this build yet.")
+    """`BookingService.cancel`: frees the date, records the audit entry and queues the
+    cancellation e-mails and the calendar removal (409 BOOKING_NOT_CANCELABLE)."""
+    await BookingService(session, container, booking.tenant_id).cancel(actor, booking.id, reason)
 
 
 async def refund_booking(
@@ -228,14 +224,19 @@ async def refund_booking(
     booking: Booking,
     amount_cents: int | None,
 ) -> None:
-    """LINK(bookings): `BookingService.refund(booking, actor, amount_cents)` — refunds
-    through the payment adapter (fee refunded in proportion, SPEC §3), audit, e-mails."""
-    raise NotLinkedYet("Refunding bookings is not available in this build yet.")
+    """`BookingService.refund`: refunds through the payment adapter (transfer reversed, fee
+    refunded in proportion, SPEC §3), audit, e-mails (409/422/502/503 as it says)."""
+    await BookingService(session, container, booking.tenant_id).refund(
+        actor, booking.id, amount_cents
+    )
 
 
 async def stripe_onboarding_link(
     container: Container, session: AsyncSession, actor: Actor, tenant_id: uuid.UUID
 ) -> str:
-    """LINK(payments): create the Express account if the tenant has none, then an Account
-    Link with return/refresh URLs; returns its URL."""
-    raise NotLinkedYet("Stripe onboarding is not available in this build yet.")
+    """The Account Link where the tenant completes Stripe onboarding (the Express account is
+    created on first use); Stripe sends the owner back to the dashboard's Stripe page."""
+    back = f"{container.settings.public_url.rstrip('/')}{STRIPE_DASHBOARD_PATH}"
+    return await ConnectService(session, container).start_onboarding(
+        actor, tenant_id, return_url=back, refresh_url=back
+    )
