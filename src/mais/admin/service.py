@@ -10,13 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mais.admin.repository import (
-    AuditFilters,
-    AuditLogRepository,
-    JobRepository,
-    PlatformRepository,
-    WebhookEventRepository,
-)
+from mais.admin.repository import JobRepository, PlatformRepository
 from mais.admin.schemas import (
     AdminTenantOut,
     AdminUserOut,
@@ -37,12 +31,14 @@ from mais.admin.schemas import (
     WebhookEventOut,
     WebhookEventPage,
 )
+from mais.audit.repository import AuditFilters, AuditLog
 from mais.audit.service import Actor, record
 from mais.auth.service import AuthService
 from mais.core.db import after_commit
 from mais.core.errors import Conflict, NotFound, ValidationFailed
 from mais.jobs.queue import wake_signal
 from mais.models import JobStatus, Tenant, WebhookEventStatus, utcnow
+from mais.payments.repository import WebhookEventRepository
 from mais.payments.service import StripeWebhookService
 from mais.tenant_admin.schemas import AuditEntryOut
 from mais.tenants.service import TenantService
@@ -176,7 +172,7 @@ class PlatformAdminService:
         tenant_id = None
         if tenant:
             tenant_id = (await self.tenant(tenant)).id
-        entries, total = await AuditLogRepository(self.session).page(
+        entries, total = await AuditLog(self.session).page(
             AuditFilters(tenant_id=tenant_id, actor=actor, action=action),
             offset=(page - 1) * page_size,
             limit=page_size,
@@ -247,7 +243,7 @@ class PlatformAdminService:
     async def retry_webhook_event(self, event_id: str) -> WebhookEventOut:
         """Process a failed webhook event again from its stored payload."""
         repo = WebhookEventRepository(self.session)
-        event = await repo.get(event_id)
+        event = await repo.get_by_id(event_id)
         if event is None:
             raise NotFound("Webhook event not found.")
         if event.status != WebhookEventStatus.failed:
