@@ -47,6 +47,25 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"mais backends: {', '.join(BACKENDS)}"
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `postgres` or `redis` run only on the postgres+redis backend: they are
+    deselected elsewhere (never skipped-and-counted)."""
+    keep, drop = [], []
+    for item in items:
+        needs_services = any(item.iter_markers("postgres")) or any(item.iter_markers("redis"))
+        callspec = getattr(item, "callspec", None)
+        backend = callspec.params.get("backend") if callspec else None
+        if needs_services and (
+            backend == "sqlite+memory" or (backend is None and "postgres+redis" not in BACKENDS)
+        ):
+            drop.append(item)
+        else:
+            keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 # --- databases -----------------------------------------------------------------------
 
 
@@ -197,3 +216,25 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if REQUIRE_SERVICES and _service_backed_passes == 0 and exitstatus == 0:
         print("\nMAIS_REQUIRE_SERVICES=1 but no PostgreSQL/Redis test passed", flush=True)
         session.exitstatus = 1
+
+
+# --- a world whose database cannot be reached ---------------------------------------------
+
+
+@pytest.fixture
+async def db_down_app(data_dir: Path) -> AsyncIterator[Any]:
+    """The app pointed at a PostgreSQL port nothing listens on (refused at once)."""
+    from mais.app import create_app
+    from mais.container import build_container
+    from tests.factories.services import free_port
+
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        app_env="test",
+        database_url=f"postgresql://postgres@127.0.0.1:{free_port()}/mais",
+        data_dir=data_dir,
+        frontend_url="http://testserver",
+    )
+    built = build_container(settings)
+    yield create_app(settings, built)
+    await built.close()

@@ -34,6 +34,11 @@ class TenantRepository:
         result = await self.session.execute(select(Tenant.id).where(Tenant.slug == slug))
         return result.first() is not None
 
+    async def email_taken(self, email: str) -> bool:
+        """Whether a tenant already uses this login e-mail (compared case-insensitively)."""
+        stmt = select(Tenant.id).where(func.lower(Tenant.email) == email.lower())
+        return (await self.session.execute(stmt)).first() is not None
+
     async def list(self, *, offset: int = 0, limit: int = 100) -> Sequence[Tenant]:
         result = await self.session.execute(
             select(Tenant).order_by(Tenant.created_at, Tenant.slug).offset(offset).limit(limit)

@@ -2,16 +2,18 @@
 query per request.
 
 Two levels: a per-process table with a 2-second lifetime, then the shared cache (Redis)
-with a longer one, then the database. Writes that change a tenant call `invalidate`,
-which clears the shared entries at once; other processes drop theirs within the local
-lifetime, so a rotated or suspended key stops working within seconds everywhere.
+with a longer one, then the database. Writes that change a tenant call `invalidate`
+after their commit: it clears this process's table and the shared entries at once (and
+fences them, so a process that read the old row just before the commit cannot write it
+back); other processes drop their own table entries within the local lifetime, so a
+rotated or suspended key stops working within seconds everywhere.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from mais.adapters.cache import Cache
 from mais.core.db import Database
@@ -22,6 +24,8 @@ from mais.tenants.repository import TenantRepository
 
 LOCAL_TTL_SECONDS = 2.0
 SHARED_TTL_SECONDS = 300
+# Longer than any database read that races an invalidation (see Cache.delete_and_fence).
+FENCE_SECONDS = 30
 _MISSING = b"-"
 
 
@@ -54,12 +58,22 @@ def slug_ref(slug: str) -> str:
 
 
 class TenantResolver:
-    def __init__(self, db: Database, cache: Cache, hmac_key: bytes) -> None:
+    def __init__(
+        self,
+        db: Database,
+        cache: Cache,
+        hmac_key: bytes,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.db = db
         self.cache = cache
         self.hmac_key = hmac_key
+        self.clock = clock
         self._shared = cache.backend == "redis"
         self._local: dict[str, tuple[float, TenantContext | None]] = {}
+        # Bumped by every invalidation: a load that started before one is not kept locally.
+        self._generation = 0
 
     async def resolve_key(self, raw: str | None) -> TenantContext:
         """The active tenant owning this public or secret key, or the SPEC §4 error."""
@@ -83,10 +97,10 @@ class TenantResolver:
     async def _resolve(
         self, ref: str, *, lookup: str | None = None, slug: str | None = None
     ) -> TenantContext | None:
-        now = time.monotonic()
         local = self._local.get(ref)
-        if local is not None and local[0] > now:
+        if local is not None and local[0] > self.clock():
             return local[1]
+        generation = self._generation
         context: TenantContext | None
         raw = await self.cache.get(ref) if self._shared else None
         if raw is not None:
@@ -96,10 +110,11 @@ class TenantResolver:
             if self._shared:
                 value = _MISSING if context is None else context.dumps()
                 ttl = SHARED_TTL_SECONDS if context is not None else int(LOCAL_TTL_SECONDS) + 1
-                await self.cache.set(ref, value, ttl)
-        if len(self._local) > 50_000:
-            self._local.clear()
-        self._local[ref] = (now + LOCAL_TTL_SECONDS, context)
+                await self.cache.set_unless_fenced(ref, value, ttl)
+        if generation == self._generation:
+            if len(self._local) > 50_000:
+                self._local.clear()
+            self._local[ref] = (self.clock() + LOCAL_TTL_SECONDS, context)
         return context
 
     async def _load(self, *, lookup: str | None, slug: str | None) -> TenantContext | None:
@@ -115,6 +130,7 @@ class TenantResolver:
         self, tenant_id: uuid.UUID, *, lookups: Iterable[str] = (), slugs: Iterable[str] = ()
     ) -> None:
         """Forget everything cached about a tenant, under every key and slug it had."""
+        self._generation += 1
         refs = [key_ref(lookup) for lookup in lookups] + [slug_ref(slug) for slug in slugs]
         for ref, (_, context) in list(self._local.items()):
             if context is not None and context.id == tenant_id:
@@ -122,4 +138,4 @@ class TenantResolver:
         for ref in refs:
             self._local.pop(ref, None)
         if self._shared and refs:
-            await self.cache.delete(*refs)
+            await self.cache.delete_and_fence(*dict.fromkeys(refs), seconds=FENCE_SECONDS)

@@ -1,4 +1,6 @@
-"""Business rules for tenants: creation with their first admin and keys, key rotation."""
+"""Business rules for tenants: creation with their first admin and keys, key rotation,
+suspension. Every change that alters how a key resolves invalidates the resolver's
+cached entries once it has committed."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mais.audit.service import Actor, record
@@ -13,7 +16,7 @@ from mais.auth.passwords import hash_password, password_problem
 from mais.auth.repository import UserRepository
 from mais.core.db import after_commit
 from mais.core.errors import Conflict, ValidationFailed
-from mais.models import ApiKeyKind, Role, Tenant, TenantApiKey, User, utcnow
+from mais.models import ApiKeyKind, Role, Tenant, TenantApiKey, TenantStatus, User, utcnow
 from mais.tenants.keys import (
     lookup_of,
     new_public_key,
@@ -38,6 +41,18 @@ class NewTenant:
     admin: User | None
 
 
+@dataclass(frozen=True)
+class TenantDraft:
+    """What creating a tenant needs; `password` None means no admin login yet (invite)."""
+
+    slug: str
+    name: str
+    email: str
+    password: str | None = None
+    commission_percent: float | str | Decimal | None = None
+    timezone: str | None = None
+
+
 def percent_to_bps(percent: float | str | Decimal) -> int:
     """'12.5' → 1250. Commission is 0–50 % with at most two decimals (SPEC §2)."""
     try:
@@ -49,6 +64,57 @@ def percent_to_bps(percent: float | str | Decimal) -> int:
     if value != value.quantize(Decimal("0.01")):
         raise ValidationFailed("commissionPercent may have at most two decimals")
     return int((value * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def email_problem(email: str) -> str | None:
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError as exc:
+        return f"email is not valid: {exc}"
+    return None
+
+
+def field_problem(field: str, value: str) -> str | None:
+    """Why `value` cannot be a new tenant's `field` (draft field names), or None."""
+    if field == "slug":
+        problem = slug_problem(value)
+        return f"slug {problem}" if problem else None
+    if field == "name":
+        if not value.strip():
+            return "name is required"
+        return "name must be at most 200 characters" if len(value.strip()) > 200 else None
+    if field == "email":
+        return email_problem(value)
+    if field == "password":
+        problem = password_problem(value)
+        return f"password {problem}" if problem else None
+    try:
+        if field in ("commission", "commission_percent"):
+            percent_to_bps(value)
+        elif field == "timezone":
+            validate_timezone(value)
+    except ValidationFailed as exc:
+        return exc.message
+    return None
+
+
+_WIRE_NAMES = {"commission_percent": "commissionPercent"}
+
+
+def draft_problems(draft: TenantDraft) -> list[str]:
+    """Every reason the draft cannot become a tenant (uniqueness aside), one line each."""
+    return [problem for _field, problem in _draft_issues(draft)]
+
+
+def _draft_issues(draft: TenantDraft) -> list[tuple[str, str]]:
+    issues = []
+    for field in ("slug", "name", "email", "password", "commission_percent", "timezone"):
+        value = getattr(draft, field)
+        if value is None and field in ("password", "commission_percent", "timezone"):
+            continue
+        if problem := field_problem(field, str(value)):
+            issues.append((_WIRE_NAMES.get(field, field), problem))
+    return issues
 
 
 def bps_to_percent(bps: int) -> float:
@@ -92,16 +158,15 @@ class TenantService:
         timezone: str | None = None,
         currency: str = "usd",
     ) -> NewTenant:
-        problem = slug_problem(slug)
-        if problem:
-            raise ValidationFailed(f"slug {problem}", details=[{"field": "slug", "issue": problem}])
-        if not name.strip():
-            raise ValidationFailed("name is required", details=[{"field": "name"}])
-        if password is not None and (issue := password_problem(password)):
-            raise ValidationFailed(f"password {issue}", details=[{"field": "password"}])
+        draft = TenantDraft(slug, name, email, password, commission_percent, timezone)
+        if issues := _draft_issues(draft):
+            raise ValidationFailed(
+                "; ".join(problem for _field, problem in issues),
+                details=[{"field": field, "issue": problem} for field, problem in issues],
+            )
         if await self.tenants.slug_exists(slug):
             raise SlugTaken()
-        if await self.users.get_by_email(email) is not None:
+        if await self.tenants.email_taken(email) or await self.users.get_by_email(email):
             raise EmailTaken()
         tenant = Tenant(
             slug=slug,
@@ -136,7 +201,40 @@ class TenantService:
             after={"slug": slug, "name": tenant.name, "commissionBps": tenant.commission_bps},
         )
         await self.session.flush()
+        # A request for this slug before it existed may be cached as "no such tenant".
+        self.invalidate_after_commit(tenant)
         return NewTenant(tenant=tenant, keys=keys, admin=admin)
+
+    async def set_status(self, actor: Actor, tenant: Tenant, status: str) -> Tenant:
+        """Suspend or reactivate. A suspended tenant's keys and widget answer 403
+        TENANT_INACTIVE as soon as this commits (within seconds in other processes)."""
+        try:
+            new_status = TenantStatus(status)
+        except ValueError as exc:
+            allowed = ", ".join(TenantStatus)
+            raise ValidationFailed(
+                f"status must be one of: {allowed}", details=[{"field": "status"}]
+            ) from exc
+        if tenant.status == new_status:
+            return tenant
+        before = tenant.status
+        tenant.status = new_status.value
+        record(
+            self.session,
+            actor,
+            "tenant.suspended" if new_status is TenantStatus.suspended else "tenant.reactivated",
+            "tenant",
+            tenant.id,
+            tenant_id=tenant.id,
+            before={"status": before},
+            after={"status": new_status.value},
+        )
+        await self.session.flush()
+        lookups = [
+            key.lookup for key in await ApiKeyRepository(self.session, tenant.id).live_keys()
+        ]
+        self.invalidate_after_commit(tenant, extra_lookups=lookups)
+        return tenant
 
     async def rotate_keys(self, actor: Actor, tenant: Tenant) -> IssuedKeys:
         """New public and secret keys; the old ones stop working when this commits."""

@@ -16,6 +16,7 @@ class MemoryCache(Cache):
         self._entries: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
         self._max = max_entries
         self._clock = clock
+        self._fences: dict[str, float] = {}
         self.counters = CacheStats()
 
     def _live(self, key: str) -> bytes | None:
@@ -46,6 +47,22 @@ class MemoryCache(Cache):
     async def delete(self, *keys: str) -> None:
         for key in keys:
             self._entries.pop(key, None)
+
+    async def set_unless_fenced(self, key: str, value: bytes, ttl_seconds: int) -> None:
+        fenced_until = self._fences.get(key)
+        if fenced_until is not None and fenced_until > self._clock():
+            return
+        self._fences.pop(key, None)
+        await self.set(key, value, ttl_seconds)
+
+    async def delete_and_fence(self, *keys: str, seconds: int) -> None:
+        until = self._clock() + seconds
+        if len(self._fences) > self._max:
+            now = self._clock()
+            self._fences = {k: t for k, t in self._fences.items() if t > now}
+        for key in keys:
+            self._entries.pop(key, None)
+            self._fences[key] = until
 
     async def delete_prefix(self, prefix: str) -> int:
         doomed = [key for key in self._entries if key.startswith(prefix)]

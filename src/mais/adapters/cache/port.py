@@ -50,6 +50,18 @@ class Cache(abc.ABC):
     @abc.abstractmethod
     async def delete(self, *keys: str) -> None: ...
 
+    async def set_unless_fenced(self, key: str, value: bytes, ttl_seconds: int) -> None:
+        """`set`, except while `delete_and_fence` keeps `key` fenced."""
+        await self.set(key, value, ttl_seconds)
+
+    async def delete_and_fence(self, *keys: str, seconds: int) -> None:
+        """Delete `keys` and refuse `set_unless_fenced` on them for `seconds`.
+
+        Closes the read-then-write race of a cache filled from the database: a reader that
+        loaded the old row before a change committed cannot store it after the change's
+        invalidation. The fence must outlast the slowest such load."""
+        await self.delete(*keys)
+
     @abc.abstractmethod
     async def delete_prefix(self, prefix: str) -> int:
         """Remove every key starting with `prefix`; returns how many were removed."""

@@ -1,5 +1,7 @@
 """Redis cache. When Redis is unreachable every call misses quietly and the app reads the
-database instead; a short circuit-breaker keeps a dead Redis from adding latency."""
+database instead; a short circuit-breaker keeps a dead Redis from adding latency.
+Invalidations that fail while Redis is away are replayed before it is read again, so a
+change made during an outage is not hidden by an entry cached before it."""
 
 from __future__ import annotations
 
@@ -15,6 +17,26 @@ from mais.adapters.cache.port import Cache, CacheStats
 log = logging.getLogger("mais.cache")
 
 STATS_KEY = "mais:cache:stats"
+
+# KEYS[1] value key, KEYS[2] its fence; ARGV value, ttl. Atomic, so a fence set between a
+# check and a write cannot be missed.
+_SET_UNLESS_FENCED = """
+if redis.call('EXISTS', KEYS[2]) == 0 then
+  return redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+end
+return false
+"""
+
+
+_MAX_LOST_KEYS = 10_000
+
+
+def fence_key(key: str) -> str:
+    return f"fence:{key}"
+
+
+def _glob_escape(text: str) -> str:
+    return "".join(f"\\{ch}" if ch in "*?[]\\" else ch for ch in text)
 
 
 class RedisCache(Cache):
@@ -33,6 +55,9 @@ class RedisCache(Cache):
         self.connected = True
         # Counters not yet added to the shared hash; `flush_stats` moves them there.
         self.pending = CacheStats()
+        # Invalidations Redis missed while unreachable (bounded: past it, flush everything).
+        self._lost_keys: set[str] = set()
+        self._lost_prefixes: set[str] = set()
 
     def _available(self) -> bool:
         return time.monotonic() >= self._down_until
@@ -48,9 +73,38 @@ class RedisCache(Cache):
             log.info("redis reachable again")
         self.connected = True
 
+    def _lose(self, keys: tuple[str, ...] = (), prefix: str | None = None) -> None:
+        if len(self._lost_keys) + len(keys) > _MAX_LOST_KEYS:
+            log.warning("too many missed invalidations to replay; entries expire by TTL")
+            self._lost_keys.clear()
+            keys = ()
+        self._lost_keys.update(keys)
+        if prefix is not None:
+            self._lost_prefixes.add(prefix)
+
+    async def _usable(self) -> bool:
+        """Redis may be tried now, and every invalidation it missed has been replayed."""
+        if not self._available():
+            return False
+        if not (self._lost_keys or self._lost_prefixes):
+            return True
+        keys, prefixes = set(self._lost_keys), set(self._lost_prefixes)
+        try:
+            if keys:
+                await self.client.delete(*keys)
+            for prefix in prefixes:
+                await self._delete_matching(prefix)
+        except (RedisError, OSError) as exc:
+            self._failed(exc)
+            return False
+        self._lost_keys -= keys
+        self._lost_prefixes -= prefixes
+        self._succeeded()
+        return True
+
     async def get(self, key: str) -> bytes | None:
         value: bytes | None = None
-        if self._available():
+        if await self._usable():
             try:
                 raw = await self.client.get(key)
                 value = raw.encode() if isinstance(raw, str) else raw
@@ -64,7 +118,7 @@ class RedisCache(Cache):
         return value
 
     async def set(self, key: str, value: bytes, ttl_seconds: int) -> None:
-        if not self._available():
+        if not await self._usable():
             return
         try:
             await self.client.set(key, value, ex=ttl_seconds)
@@ -80,21 +134,51 @@ class RedisCache(Cache):
             self._succeeded()
         except (RedisError, OSError) as exc:
             self._failed(exc)
+            self._lose(keys)
 
-    async def delete_prefix(self, prefix: str) -> int:
-        removed = 0
+    async def set_unless_fenced(self, key: str, value: bytes, ttl_seconds: int) -> None:
+        if not await self._usable():
+            return
         try:
-            batch: list[Any] = []
-            async for key in self.client.scan_iter(match=f"{prefix}*", count=500):
-                batch.append(key)
-                if len(batch) >= 500:
-                    removed += await self.client.delete(*batch)
-                    batch = []
-            if batch:
-                removed += await self.client.delete(*batch)
+            await self.client.eval(_SET_UNLESS_FENCED, 2, key, fence_key(key), value, ttl_seconds)
             self._succeeded()
         except (RedisError, OSError) as exc:
             self._failed(exc)
+
+    async def delete_and_fence(self, *keys: str, seconds: int) -> None:
+        if not keys:
+            return
+        try:
+            async with self.client.pipeline(transaction=True) as pipe:
+                for key in keys:
+                    pipe.set(fence_key(key), b"1", ex=seconds)
+                pipe.delete(*keys)
+                await pipe.execute()
+            self._succeeded()
+        except (RedisError, OSError) as exc:
+            self._failed(exc)
+            self._lose(keys)
+
+    async def delete_prefix(self, prefix: str) -> int:
+        try:
+            removed = await self._delete_matching(prefix)
+            self._succeeded()
+        except (RedisError, OSError) as exc:
+            self._failed(exc)
+            self._lose(prefix=prefix)
+            return 0
+        return removed
+
+    async def _delete_matching(self, prefix: str) -> int:
+        removed = 0
+        batch: list[Any] = []
+        async for key in self.client.scan_iter(match=f"{_glob_escape(prefix)}*", count=500):
+            batch.append(key)
+            if len(batch) >= 500:
+                removed += await self.client.delete(*batch)
+                batch = []
+        if batch:
+            removed += await self.client.delete(*batch)
         return removed
 
     async def flush_stats(self) -> None:
