@@ -45,10 +45,14 @@ def client_for(app: Any, ip: str = "203.0.113.10") -> httpx.AsyncClient:
 
 
 class RedisServer:
-    """A private `redis-server` on a free port, which a test may stop and start again."""
+    """A private `redis-server` on a free port, which a test may stop and start again.
+
+    Its data lives in its own directory and survives `stop(save=True)` + `start()` (like a
+    managed Redis with persistence); a plain `stop()` kills it and loses everything."""
 
     def __init__(self) -> None:
         self.port = free_port()
+        self.workdir = Path(tempfile.mkdtemp(prefix="mais-redis-"))
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -59,6 +63,7 @@ class RedisServer:
         self.process = subprocess.Popen(
             [
                 *(REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1"),
+                *("--dir", str(self.workdir), "--dbfilename", "dump.rdb"),
                 *("--save", "", "--appendonly", "no"),
             ],
             stdout=subprocess.DEVNULL,
@@ -67,11 +72,22 @@ class RedisServer:
         _wait_for_port(self.port)
         return self
 
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.kill()
-            self.process.wait(timeout=10)
-            self.process = None
+    def stop(self, *, save: bool = False) -> None:
+        if self.process is None:
+            return
+        if save:
+            import redis
+
+            client = redis.Redis(port=self.port)
+            client.save()  # snapshot to disk; the restarted server loads it
+            client.close()
+        self.process.kill()
+        self.process.wait(timeout=10)
+        self.process = None
+
+    def close(self) -> None:
+        self.stop()
+        shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 class PgBouncer:

@@ -4,8 +4,8 @@ query per request.
 Two levels: a per-process table with a 2-second lifetime, then the shared cache (Redis)
 with a longer one, then the database. Writes that change a tenant call `invalidate`
 after their commit: it clears this process's table and the shared entries at once (and
-fences them, so a process that read the old row just before the commit cannot write it
-back); other processes drop their own table entries within the local lifetime, so a
+marks them changed, so a process that read the old row just before the commit cannot
+write it back); other processes drop their own table entries within the local lifetime, so a
 rotated or suspended key stops working within seconds everywhere.
 """
 
@@ -24,8 +24,6 @@ from mais.tenants.repository import TenantRepository
 
 LOCAL_TTL_SECONDS = 2.0
 SHARED_TTL_SECONDS = 300
-# Longer than any database read that races an invalidation (see Cache.delete_and_fence).
-FENCE_SECONDS = 30
 _MISSING = b"-"
 
 
@@ -106,11 +104,12 @@ class TenantResolver:
         if raw is not None:
             context = None if raw == _MISSING else TenantContext.loads(raw)
         else:
+            token = await self.cache.change_token(ref) if self._shared else None
             context = await self._load(lookup=lookup, slug=slug)
             if self._shared:
                 value = _MISSING if context is None else context.dumps()
                 ttl = SHARED_TTL_SECONDS if context is not None else int(LOCAL_TTL_SECONDS) + 1
-                await self.cache.set_unless_fenced(ref, value, ttl)
+                await self.cache.set_if_unchanged(ref, value, ttl, name=ref, token=token)
         if generation == self._generation:
             if len(self._local) > 50_000:
                 self._local.clear()
@@ -138,4 +137,6 @@ class TenantResolver:
         for ref in refs:
             self._local.pop(ref, None)
         if self._shared and refs:
-            await self.cache.delete_and_fence(*dict.fromkeys(refs), seconds=FENCE_SECONDS)
+            unique = list(dict.fromkeys(refs))
+            await self.cache.mark_changed(*unique)
+            await self.cache.delete(*unique)

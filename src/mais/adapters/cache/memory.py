@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections import OrderedDict
 from typing import Any
@@ -16,7 +17,7 @@ class MemoryCache(Cache):
         self._entries: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
         self._max = max_entries
         self._clock = clock
-        self._fences: dict[str, float] = {}
+        self._tokens: dict[str, bytes] = {}
         self.counters = CacheStats()
 
     def _live(self, key: str) -> bytes | None:
@@ -48,21 +49,20 @@ class MemoryCache(Cache):
         for key in keys:
             self._entries.pop(key, None)
 
-    async def set_unless_fenced(self, key: str, value: bytes, ttl_seconds: int) -> None:
-        fenced_until = self._fences.get(key)
-        if fenced_until is not None and fenced_until > self._clock():
-            return
-        self._fences.pop(key, None)
-        await self.set(key, value, ttl_seconds)
+    async def change_token(self, name: str) -> bytes | None:
+        return self._tokens.get(name)
 
-    async def delete_and_fence(self, *keys: str, seconds: int) -> None:
-        until = self._clock() + seconds
-        if len(self._fences) > self._max:
-            now = self._clock()
-            self._fences = {k: t for k, t in self._fences.items() if t > now}
-        for key in keys:
-            self._entries.pop(key, None)
-            self._fences[key] = until
+    async def mark_changed(self, *names: str) -> None:
+        if len(self._tokens) + len(names) > self._max:
+            self._tokens.clear()  # forgetting tokens only refuses some fills: still safe
+        for name in names:
+            self._tokens[name] = secrets.token_bytes(8)
+
+    async def set_if_unchanged(
+        self, key: str, value: bytes, ttl_seconds: int, *, name: str, token: bytes | None
+    ) -> None:
+        if self._tokens.get(name) == token:
+            await self.set(key, value, ttl_seconds)
 
     async def delete_prefix(self, prefix: str) -> int:
         doomed = [key for key in self._entries if key.startswith(prefix)]

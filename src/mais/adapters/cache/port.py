@@ -50,17 +50,25 @@ class Cache(abc.ABC):
     @abc.abstractmethod
     async def delete(self, *keys: str) -> None: ...
 
-    async def set_unless_fenced(self, key: str, value: bytes, ttl_seconds: int) -> None:
-        """`set`, except while `delete_and_fence` keeps `key` fenced."""
-        await self.set(key, value, ttl_seconds)
+    # Change tokens close the read-then-write race of a cache filled from the database: a
+    # reader that loaded rows before a change committed must not store them after the
+    # change's invalidation. The reader takes the token of what it caches *before* reading
+    # the database and stores only if the token is unchanged; an invalidation first gives
+    # the token a new random value (`mark_changed`), then deletes.
 
-    async def delete_and_fence(self, *keys: str, seconds: int) -> None:
-        """Delete `keys` and refuse `set_unless_fenced` on them for `seconds`.
+    @abc.abstractmethod
+    async def change_token(self, name: str) -> bytes | None:
+        """The current token of `name` (None when it never changed)."""
 
-        Closes the read-then-write race of a cache filled from the database: a reader that
-        loaded the old row before a change committed cannot store it after the change's
-        invalidation. The fence must outlast the slowest such load."""
-        await self.delete(*keys)
+    @abc.abstractmethod
+    async def mark_changed(self, *names: str) -> None:
+        """Give each name a new token: fills that read the old one are refused."""
+
+    @abc.abstractmethod
+    async def set_if_unchanged(
+        self, key: str, value: bytes, ttl_seconds: int, *, name: str, token: bytes | None
+    ) -> None:
+        """`set`, unless `name`'s token is no longer `token`."""
 
     @abc.abstractmethod
     async def delete_prefix(self, prefix: str) -> int:

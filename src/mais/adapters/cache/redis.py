@@ -6,7 +6,9 @@ change made during an outage is not hidden by an entry cached before it."""
 from __future__ import annotations
 
 import logging
+import secrets
 import time
+from collections.abc import Callable
 from typing import Any
 
 from redis.asyncio import Redis
@@ -18,21 +20,23 @@ log = logging.getLogger("mais.cache")
 
 STATS_KEY = "mais:cache:stats"
 
-# KEYS[1] value key, KEYS[2] its fence; ARGV value, ttl. Atomic, so a fence set between a
-# check and a write cannot be missed.
-_SET_UNLESS_FENCED = """
-if redis.call('EXISTS', KEYS[2]) == 0 then
+# KEYS[1] value key, KEYS[2] its change token; ARGV value, ttl, token seen ("" = none).
+# Atomic, so a change marked between the comparison and the write cannot be missed.
+_SET_IF_UNCHANGED = """
+local current = redis.call('GET', KEYS[2]) or ''
+if current == ARGV[3] then
   return redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 end
 return false
 """
-
+# Change tokens outlive every cached entry they guard.
+TOKEN_TTL_SECONDS = 86_400
 
 _MAX_LOST_KEYS = 10_000
 
 
-def fence_key(key: str) -> str:
-    return f"fence:{key}"
+def token_key(name: str) -> str:
+    return f"changed:{name}"
 
 
 def _glob_escape(text: str) -> str:
@@ -42,7 +46,13 @@ def _glob_escape(text: str) -> str:
 class RedisCache(Cache):
     backend = "redis"
 
-    def __init__(self, url: str, *, retry_after_seconds: float = 2.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        retry_after_seconds: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.client: Redis = Redis.from_url(
             url,
             socket_connect_timeout=0.5,
@@ -51,6 +61,7 @@ class RedisCache(Cache):
             retry_on_timeout=False,
         )
         self._retry_after = retry_after_seconds
+        self.clock = clock
         self._down_until = 0.0
         self.connected = True
         # Counters not yet added to the shared hash; `flush_stats` moves them there.
@@ -60,13 +71,13 @@ class RedisCache(Cache):
         self._lost_prefixes: set[str] = set()
 
     def _available(self) -> bool:
-        return time.monotonic() >= self._down_until
+        return self.clock() >= self._down_until
 
     def _failed(self, exc: Exception) -> None:
         if self.connected:
             log.warning("redis unreachable, serving without cache: %s", exc)
         self.connected = False
-        self._down_until = time.monotonic() + self._retry_after
+        self._down_until = self.clock() + self._retry_after
 
     def _succeeded(self) -> None:
         if not self.connected:
@@ -136,28 +147,41 @@ class RedisCache(Cache):
             self._failed(exc)
             self._lose(keys)
 
-    async def set_unless_fenced(self, key: str, value: bytes, ttl_seconds: int) -> None:
+    async def change_token(self, name: str) -> bytes | None:
         if not await self._usable():
-            return
+            return None
         try:
-            await self.client.eval(_SET_UNLESS_FENCED, 2, key, fence_key(key), value, ttl_seconds)
+            raw = await self.client.get(token_key(name))
             self._succeeded()
         except (RedisError, OSError) as exc:
             self._failed(exc)
+            return None
+        return raw.encode() if isinstance(raw, str) else raw
 
-    async def delete_and_fence(self, *keys: str, seconds: int) -> None:
-        if not keys:
+    async def mark_changed(self, *names: str) -> None:
+        if not names:
             return
         try:
-            async with self.client.pipeline(transaction=True) as pipe:
-                for key in keys:
-                    pipe.set(fence_key(key), b"1", ex=seconds)
-                pipe.delete(*keys)
+            async with self.client.pipeline(transaction=False) as pipe:
+                for name in names:
+                    pipe.set(token_key(name), secrets.token_hex(8), ex=TOKEN_TTL_SECONDS)
                 await pipe.execute()
             self._succeeded()
         except (RedisError, OSError) as exc:
             self._failed(exc)
-            self._lose(keys)
+
+    async def set_if_unchanged(
+        self, key: str, value: bytes, ttl_seconds: int, *, name: str, token: bytes | None
+    ) -> None:
+        if not await self._usable():
+            return
+        try:
+            await self.client.eval(
+                _SET_IF_UNCHANGED, 2, key, token_key(name), value, ttl_seconds, token or b""
+            )
+            self._succeeded()
+        except (RedisError, OSError) as exc:
+            self._failed(exc)
 
     async def delete_prefix(self, prefix: str) -> int:
         try:
