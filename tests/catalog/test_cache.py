@@ -26,7 +26,8 @@ async def cached_keys(container) -> list[str]:
             return sorted([k.decode() async for k in client.scan_iter(match="catalog:*")])
         finally:
             await client.aclose()
-    return sorted(k for k in container.cache.keys() if k.startswith("catalog:"))
+    in_memory = container.cache.keys()
+    return sorted(k for k in in_memory if k.startswith("catalog:"))
 
 
 async def add_package(container, tenant, slug: str, *, active: bool = True) -> None:
@@ -131,7 +132,8 @@ async def test_a_rolled_back_catalog_write_leaves_the_cache_alone(container, cli
 
 async def test_a_read_racing_a_write_cannot_cache_the_old_catalog(container, client):
     """A request reads the catalog from the database, the tenant's change commits and
-    invalidates, then the request stores what it read: its change token has moved, so that store is refused."""
+    invalidates, then the request stores what it read: the change token has moved, so
+    that store is refused."""
     tenant = await add_catalog(container, await make_tenant(container))
     cache = container.cache
     original_store = cache.set_if_unchanged

@@ -199,8 +199,8 @@ async def test_a_read_racing_a_suspension_cannot_put_the_old_state_back_in_redis
     container, other_process, settings
 ):
     """Process B reads the tenant (active) from the database; process A commits the
-    suspension and invalidates; only then does B write its stale copy to Redis. The change token
-    refuses that write, so a third process still sees the suspension."""
+    suspension and invalidates; only then does B write its stale copy to Redis. The moved
+    change token refuses that write, so a third process still sees the suspension."""
     tenant = await make_tenant(container, "racy-co")
     loaded, proceed = asyncio.Event(), asyncio.Event()
     original_load = other_process.resolver._load
