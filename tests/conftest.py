@@ -111,6 +111,18 @@ def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
         yield url
 
 
+@pytest.fixture
+def empty_database_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    """A new database with nothing in it (not migrated), on this run's backend."""
+    if backend.startswith("postgres"):
+        assert TEST_DATABASE_URL
+        url = _create_postgres_database(TEST_DATABASE_URL)
+        yield url
+        _drop_postgres_database(TEST_DATABASE_URL, url)
+    else:
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+
+
 @pytest.fixture(scope="session")
 def redis_url(backend: str) -> str | None:
     if not backend.endswith("redis"):
