@@ -58,9 +58,7 @@ async def test_server_side_prepared_statements_would_break_behind_this_pooler(pg
 
 async def test_writes_reads_and_concurrent_requests_through_pgbouncer(pooled, pgbouncer):
     # Writes through the public services, in transactions, through the pooler.
-    tenants = [
-        await add_catalog(pooled, await make_tenant(pooled), photos=1) for _ in range(3)
-    ]
+    tenants = [await add_catalog(pooled, await make_tenant(pooled), photos=1) for _ in range(3)]
 
     async with client_for(create_app(pooled.settings, pooled)) as http:
 
