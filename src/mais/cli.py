@@ -96,9 +96,14 @@ def _print_banner(settings: Settings, report: Any) -> None:
     from mais.demo.seed import DEMO_EMAIL, DEMO_PASSWORD, DEMO_SLUG
 
     base = settings.public_url
+    database = (
+        "embedded SQLite" if settings.runtime_database_url.startswith("sqlite") else "PostgreSQL"
+    )
+    cache = "Redis" if settings.redis_url else "in-process cache"
     lines = [
         "",
-        "  MAIS is running (development, embedded SQLite, mock adapters)",
+        f"  MAIS is running ({settings.app_env.value}, {database}, {cache}, "
+        f"{settings.adapters.value} adapters)",
         "",
         f"  Booking widget    {base}/widget?tenant={DEMO_SLUG}",
         f"  Storefront        {base}/t/{DEMO_SLUG}",
