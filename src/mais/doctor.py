@@ -8,11 +8,12 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextlib
 import json
 import re
 import threading
 from collections.abc import Awaitable, Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -69,9 +70,13 @@ async def _in_thread(work: Callable[[], T]) -> T:
 
     def target() -> None:
         try:
-            future.set_result(work())
+            result = work()
         except BaseException as exc:
-            future.set_exception(exc)
+            with contextlib.suppress(InvalidStateError):  # cancelled: nobody is waiting
+                future.set_exception(exc)
+        else:
+            with contextlib.suppress(InvalidStateError):
+                future.set_result(result)
 
     threading.Thread(target=target, name="mais-doctor-check", daemon=True).start()
     return await asyncio.wrap_future(future)

@@ -50,19 +50,47 @@ class RedisServer:
     Its data lives in its own directory and survives `stop(save=True)` + `start()` (like a
     managed Redis with persistence); a plain `stop()` kills it and loses everything."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, tls: bool = False) -> None:
         self.port = free_port()
+        self.tls = tls
         self.workdir = Path(tempfile.mkdtemp(prefix="mais-redis-"))
         self.process: subprocess.Popen[bytes] | None = None
+        if tls:
+            self._make_certificate()
+
+    @property
+    def certificate(self) -> Path:
+        return self.workdir / "cert.pem"
 
     @property
     def url(self) -> str:
+        if self.tls:  # verified against the server's self-signed certificate
+            return f"rediss://127.0.0.1:{self.port}/0?ssl_ca_certs={self.certificate}"
         return f"redis://127.0.0.1:{self.port}/0"
 
+    def _make_certificate(self) -> None:
+        subprocess.run(
+            [
+                *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+                *("-keyout", str(self.workdir / "key.pem"), "-out", str(self.certificate)),
+                *("-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"),
+            ],
+            check=True,
+            capture_output=True,
+        )
+
     def start(self) -> RedisServer:
+        listen = ["--port", str(self.port)]
+        if self.tls:  # TLS only: a plain-text client cannot talk to it
+            listen = [
+                *("--port", "0", "--tls-port", str(self.port), "--tls-auth-clients", "no"),
+                *("--tls-cert-file", str(self.certificate)),
+                *("--tls-key-file", str(self.workdir / "key.pem")),
+                *("--tls-ca-cert-file", str(self.certificate)),
+            ]
         self.process = subprocess.Popen(
             [
-                *(REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1"),
+                *(REDIS_SERVER, *listen, "--bind", "127.0.0.1"),
                 *("--dir", str(self.workdir), "--dbfilename", "dump.rdb"),
                 *("--save", "", "--appendonly", "no"),
             ],
@@ -78,7 +106,7 @@ class RedisServer:
         if save:
             import redis
 
-            client = redis.Redis(port=self.port)
+            client = redis.Redis.from_url(self.url)
             client.save()  # snapshot to disk; the restarted server loads it
             client.close()
         self.process.kill()

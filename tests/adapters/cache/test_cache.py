@@ -152,3 +152,28 @@ async def test_redis_cache_misses_quietly_when_redis_is_unreachable():
         assert stats["misses"] == 1
     finally:
         await cache.close()
+
+
+async def test_rediss_url_talks_tls_for_cache_and_rate_limits(container, settings):
+    from redis.asyncio import Redis
+
+    from mais.app import create_app
+    from mais.container import build_container
+    from tests.factories.services import client_for
+    from tests.factories.world import add_catalog, make_tenant
+
+    server = RedisServer(tls=True).start()
+    tenant = await add_catalog(container, await make_tenant(container))
+    secure = build_container(settings.model_copy(update={"redis_url": server.url}))
+    probe = Redis.from_url(server.url)
+    try:
+        assert server.url.startswith("rediss://")
+        async with client_for(create_app(secure.settings, secure)) as http:
+            assert (await http.get("/v1/packages", headers=tenant.headers)).status_code == 200
+            assert (await http.get("/health/cache")).json()["connected"] is True
+        assert await probe.exists(f"catalog:{tenant.id}:packages")
+        assert [key async for key in probe.scan_iter(match="LIMITS:*")]  # shared limiter
+    finally:
+        await probe.aclose()
+        await secure.close()
+        server.close()
