@@ -106,7 +106,8 @@ class RequestContextMiddleware:
                     list(message.get("headers", [])), request_id, https
                 )
             elif message["type"] == "http.response.body" and is_head:
-                message = {"type": "http.response.body", "body": b"", "more_body": False}
+                more = message.get("more_body", False)
+                message = {"type": "http.response.body", "body": b"", "more_body": more}
             await send(message)
 
         try:
