@@ -20,6 +20,8 @@ from mais.container import Container, build_container
 from mais.core.content_type import require_json_body
 from mais.core.errors import AppError, render_app_error, render_error
 from mais.core.middleware import RequestContextMiddleware
+from mais.observability.requests import record_request
+from mais.observability.sentry import report_exception
 from mais.settings import ConfigurationError, Environment, Settings, load_settings
 
 log = logging.getLogger("mais.app")
@@ -48,7 +50,11 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         owned = app.state.container is None
         if owned:
             app.state.container = build_container(settings)
-        background = [asyncio.create_task(_flush_cache_stats(app.state.container))]
+        if settings.otel_exporter_otlp_endpoint:
+            from mais.observability.tracing import instrument_engine
+
+            instrument_engine(settings, app.state.container.db.engine.sync_engine)
+        background = [asyncio.create_task(app.state.container.cache.maintain())]
         if settings.app_env is Environment.development:
             # Development runs jobs in the web process; production runs `mais worker`.
             from mais.jobs.worker import JobWorker
@@ -79,18 +85,31 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.state.started_at = time.monotonic()
     _install_error_handlers(app)
     _include_routers(app)
-    app.add_middleware(RequestContextMiddleware, force_hsts=settings.is_production)
+    if settings.otel_exporter_otlp_endpoint:
+        from mais.observability.tracing import instrument_app
+
+        instrument_app(settings, app)
+    app.add_middleware(
+        RequestContextMiddleware,
+        force_hsts=settings.is_production,
+        on_response=record_request,
+        on_error=report_exception,
+    )
     return app
 
 
 def _include_routers(app: FastAPI) -> None:
     from mais.catalog.endpoints import router as catalog_router
     from mais.health.endpoints import router as health_router
+    from mais.notifications.endpoints import router as mailbox_router
+    from mais.observability.endpoints import router as metrics_router
     from mais.tenants.endpoints import router as tenant_router
 
     app.include_router(health_router)
+    app.include_router(metrics_router)
     app.include_router(catalog_router)
     app.include_router(tenant_router)
+    app.include_router(mailbox_router)
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -136,16 +155,12 @@ def _install_error_handlers(app: FastAPI) -> None:
         app.add_exception_handler(exc_class, _database_down)
 
 
-async def _flush_cache_stats(container: Container) -> None:
-    """Publish this process's cache counters so `/health/cache` sums over all workers."""
-    while True:
-        await asyncio.sleep(1.0)
-        try:
-            await container.cache.flush_stats()
-        except Exception:  # never let monitoring kill the server
-            log.exception("cache stats flush failed")
-
-
 def app_factory() -> Any:
-    """Entry point for `uvicorn --factory mais.app:app_factory`."""
-    return create_app()
+    """Entry point for `uvicorn --factory mais.app:app_factory` (each server process)."""
+    from mais.observability.logging import configure_logging
+    from mais.observability.sentry import init_sentry
+
+    settings = load_settings()
+    configure_logging(settings.log_level, json_output=settings.is_production)
+    init_sentry(settings)
+    return create_app(settings)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import tempfile
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
@@ -16,8 +17,10 @@ from mais.settings import ConfigurationError, Settings, load_settings
 app = typer.Typer(help="MAIS booking platform.", no_args_is_help=True, add_completion=False)
 migrate_app = typer.Typer(help="Database migrations (apply, status, downgrade).")
 cache_app = typer.Typer(help="Cache maintenance.", no_args_is_help=True)
+secrets_app = typer.Typer(help="Tenant secrets encryption.", no_args_is_help=True)
 app.add_typer(migrate_app, name="migrate")
 app.add_typer(cache_app, name="cache")
+app.add_typer(secrets_app, name="secrets")
 
 T = TypeVar("T")
 
@@ -70,7 +73,10 @@ def serve(
         report = _run_with_container(settings, _seed_demo)
         _print_banner(settings, report)
     worker_count = workers or (settings.workers if settings.is_production else 1)
-    from mais.logging_setup import uvicorn_log_config
+    if worker_count > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Each worker writes its metric samples here; /metrics sums them.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="mais-metrics-")
+    from mais.observability.logging import configure_logging
 
     uvicorn.run(
         "mais.app:app_factory",
@@ -78,7 +84,7 @@ def serve(
         host=settings.bind_host,
         port=settings.port,
         workers=worker_count,
-        log_config=uvicorn_log_config(settings),
+        log_config=configure_logging(settings.log_level, json_output=settings.is_production),
         access_log=False,
         proxy_headers=False,  # client IPs come from TRUSTED_PROXIES, nowhere else
         server_header=False,
@@ -110,6 +116,7 @@ def _print_banner(settings: Settings, report: Any) -> None:
         f"  Tenant dashboard  {base}/tenant/login   {DEMO_EMAIL} / {DEMO_PASSWORD}",
         f"  Platform admin    {base}/admin/login    {report.admin_email} / "
         f"{report.admin_password or '(ADMIN_PASSWORD)'}",
+        f"  Dev mailbox       {base}/dev/mailbox   (e-mails written to the outbox)",
         f"  Health            {base}/health",
         f"  Demo public key   {report.demo_public_key}",
         f"  Try               curl -H 'X-Tenant-Key: {report.demo_public_key}' {base}/v1/packages",
@@ -339,11 +346,16 @@ def _prompt_tenant(given: dict[str, str | None]) -> dict[str, str]:
 
 
 @app.command()
-def doctor() -> None:
+def doctor(
+    send_test_error: Annotated[
+        bool, typer.Option("--send-test-error", help="Also send one test event to Sentry.")
+    ] = False,
+) -> None:
     """Check configuration and connectivity; exit 1 with a list of problems."""
     from pydantic import ValidationError
 
     from mais.doctor import run_checks
+    from mais.doctor import send_test_error as send_sentry_test
 
     try:
         settings = _settings()
@@ -354,6 +366,8 @@ def doctor() -> None:
         _fail("\nThe configuration cannot be read; fix the variables above.")
         return
     results = asyncio.run(run_checks(settings))
+    if send_test_error:
+        results.append(send_sentry_test(settings))
     for result in results:
         mark = "✓" if result.ok else "✗"
         colour = typer.colors.GREEN if result.ok else typer.colors.RED
@@ -398,6 +412,26 @@ def cache_flush(
     if not settings.redis_url:
         typer.echo("Note: without REDIS_URL each server process has its own in-memory cache;")
         typer.echo("restart the server to clear it (entries also expire within 10 minutes).")
+
+
+# --- secrets ----------------------------------------------------------------------
+
+
+@secrets_app.command("rotate-key")
+def secrets_rotate_key() -> None:
+    """Re-encrypt every tenant secret under TENANT_SECRETS_ENCRYPTION_KEY.
+
+    Rotation: put the new key in TENANT_SECRETS_ENCRYPTION_KEY and the old one in
+    TENANT_SECRETS_PREVIOUS_KEYS, deploy, run this, then drop the old key."""
+
+    async def work(container: Container) -> int:
+        from mais.tenants.secrets import rotate_all
+
+        async with container.db.transaction() as session:
+            return await rotate_all(session, container.secret_box)
+
+    count = _run_with_container(_settings(), work)
+    typer.echo(f"Re-encrypted {count} tenant secrets under the current key.")
 
 
 if __name__ == "__main__":

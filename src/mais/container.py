@@ -3,17 +3,24 @@ rate limiter, tenant resolver and the adapters chosen by `ADAPTERS_PRESET`."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
-from mais.adapters.cache import Cache, MemoryCache, RedisCache
+from mais.adapters.cache import Cache, MemoryCache, RedisCache, TieredCache
 from mais.adapters.calendar import CalendarPort, MemoryCalendar
+from mais.adapters.email import EmailPort
+from mais.adapters.email.outbox import OutboxEmail
 from mais.adapters.storage import LocalStorage, Storage
 from mais.core.db import Database
 from mais.core.http import Network, parse_networks
 from mais.core.ratelimit import RateLimiter
+from mais.observability.metrics import SLOW_QUERIES
 from mais.settings import Settings
 from mais.tenants.keys import derive_hmac_key
 from mais.tenants.resolver import TenantResolver
+from mais.tenants.secrets import SecretBox
+
+log = logging.getLogger("mais.container")
 
 
 @dataclass
@@ -25,17 +32,24 @@ class Container:
     resolver: TenantResolver
     storage: Storage
     calendar: CalendarPort
+    email: EmailPort
+    secret_box: SecretBox
     trusted_proxies: list[Network]
 
     async def close(self) -> None:
+        await self.rate_limiter.close()
+        await self.email.close()
+        await self.calendar.close()
         await self.cache.close()
         await self.db.dispose()
 
 
-def build_cache(settings: Settings) -> Cache:
+def build_cache(settings: Settings) -> tuple[Cache, Cache | None]:
+    """The cache the app uses, and the shared (cross-process) tier when there is one."""
     if settings.redis_url:
-        return RedisCache(settings.redis_url)
-    return MemoryCache()
+        shared = RedisCache(settings.redis_url)
+        return TieredCache(shared), shared
+    return MemoryCache(), None
 
 
 def build_storage(settings: Settings) -> Storage:
@@ -47,9 +61,30 @@ def build_storage(settings: Settings) -> Storage:
 
 
 def build_calendar(settings: Settings) -> CalendarPort:
-    # The Google Calendar adapter replaces this when GOOGLE_SERVICE_ACCOUNT_JSON_BASE64 is
-    # set (notifications issue); until then every tenant has an in-memory calendar.
+    service_account = settings.google_service_account
+    if service_account is not None:
+        from mais.adapters.calendar.google import GoogleCalendar  # google-auth only when used
+
+        return GoogleCalendar(service_account, api_base=settings.google_api_base)
     return MemoryCalendar()
+
+
+def build_email(settings: Settings) -> EmailPort:
+    if not settings.mock_adapters and settings.postmark_server_token:
+        from mais.adapters.email.postmark import PostmarkEmail
+
+        return PostmarkEmail(
+            settings.postmark_server_token,
+            settings.email_from,
+            api_base=settings.postmark_api_base,
+        )
+    if not settings.mock_adapters:
+        log.warning(
+            "E-MAIL IS NOT BEING DELIVERED: ADAPTERS_PRESET=real without POSTMARK_SERVER_TOKEN; "
+            "messages are only written to %s",
+            settings.outbox_dir,
+        )
+    return OutboxEmail(settings.outbox_dir, settings.email_from)
 
 
 def build_container(settings: Settings) -> Container:
@@ -57,8 +92,9 @@ def build_container(settings: Settings) -> Container:
         settings.runtime_database_url,
         pool_size=settings.db_pool_size,
         slow_query_ms=settings.slow_query_ms,
+        on_slow_query=SLOW_QUERIES.inc,
     )
-    cache = build_cache(settings)
+    cache, shared_cache = build_cache(settings)
     return Container(
         settings=settings,
         db=db,
@@ -69,8 +105,12 @@ def build_container(settings: Settings) -> Container:
             auth_attempts=settings.rate_limit_auth_attempts,
             auth_window_minutes=settings.rate_limit_auth_window_minutes,
         ),
-        resolver=TenantResolver(db, cache, derive_hmac_key(settings.effective_encryption_key)),
+        resolver=TenantResolver(
+            db, derive_hmac_key(settings.effective_encryption_key), shared=shared_cache
+        ),
         storage=build_storage(settings),
         calendar=build_calendar(settings),
+        email=build_email(settings),
+        secret_box=SecretBox(settings.effective_encryption_key, settings.previous_encryption_keys),
         trusted_proxies=parse_networks(settings.trusted_proxies),
     )

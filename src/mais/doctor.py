@@ -6,10 +6,7 @@ hanging the command; a check that fails names what is wrong and what to change."
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import contextlib
-import json
 import re
 import threading
 from collections.abc import Awaitable, Callable
@@ -19,7 +16,7 @@ from typing import TypeVar
 
 from sqlalchemy import text
 
-from mais.settings import Settings
+from mais.settings import Settings, decode_service_account
 
 CHECK_TIMEOUT_SECONDS = 15.0
 STRIPE_KEY_SHAPE = re.compile(r"^(sk|rk)_(live|test)_[A-Za-z0-9]{8,}$")
@@ -186,15 +183,28 @@ def _check_optional_integrations(settings: Settings) -> list[CheckResult]:
     raw = settings.google_service_account_json_base64
     if raw:
         try:
-            info = json.loads(base64.b64decode(raw, validate=True))
-            ok = {"client_email", "private_key", "token_uri"} <= info.keys()
-            detail = f"service account {info.get('client_email')}" if ok else "JSON lacks keys"
-            results.append(CheckResult("google calendar", ok, detail))
-        except (binascii.Error, ValueError) as exc:
+            info = decode_service_account(raw)
+            results.append(
+                CheckResult("google calendar", True, f"service account {info['client_email']}")
+            )
+        except ValueError as exc:
             results.append(
                 CheckResult("google calendar", False, f"GOOGLE_SERVICE_ACCOUNT_JSON_BASE64: {exc}")
             )
     return results
+
+
+def send_test_error(settings: Settings) -> CheckResult:
+    """Send one event to Sentry so an operator can see the integration works end to end."""
+    import sentry_sdk
+
+    from mais.observability.sentry import init_sentry
+
+    if not init_sentry(settings):
+        return CheckResult("sentry", False, "SENTRY_DSN is not set")
+    event_id = sentry_sdk.capture_message("MAIS test error sent by `mais doctor`", level="error")
+    sentry_sdk.flush(timeout=10)
+    return CheckResult("sentry", event_id is not None, f"test event {event_id} sent")
 
 
 _URL_PASSWORD = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")

@@ -7,6 +7,9 @@ configuration unusable so the app can refuse to start and say why.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import os
 import re
 from enum import StrEnum
@@ -41,6 +44,24 @@ DEV_ENCRYPTION_KEY = "00" * 32
 DEV_WEBHOOK_SECRET = "whsec_dev_only_mock_webhook_secret"  # noqa: S105 - mock mode only
 DEV_ADMIN_EMAIL = "admin@mais.local"
 DEV_ADMIN_PASSWORD = "admin-dev-password"  # noqa: S105 - printed dev default, refused in production
+
+
+SERVICE_ACCOUNT_KEYS = ("client_email", "private_key", "token_uri")
+
+
+def decode_service_account(raw_base64: str) -> dict[str, Any]:
+    """The service-account JSON key carried by GOOGLE_SERVICE_ACCOUNT_JSON_BASE64;
+    ValueError with a readable reason when it is not one."""
+    try:
+        info = json.loads(base64.b64decode(raw_base64, validate=True))
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError(f"not base64-encoded JSON ({exc.__class__.__name__})") from exc
+    if not isinstance(info, dict):
+        raise ValueError("not a JSON object")
+    missing = [key for key in SERVICE_ACCOUNT_KEYS if not info.get(key)]
+    if missing:
+        raise ValueError(f"the service-account JSON lacks {', '.join(missing)}")
+    return info
 
 
 def _env_default_data_dir() -> Path:
@@ -123,6 +144,11 @@ class Settings(BaseSettings):
         default=None,
         validation_alias="TENANT_SECRETS_ENCRYPTION_KEY",
         description="64 hex characters: AES-256-GCM key for tenant secrets and API-key hashing.",
+    )
+    tenant_secrets_previous_keys: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        validation_alias="TENANT_SECRETS_PREVIOUS_KEYS",
+        description="Comma-separated former encryption keys, kept readable during key rotation.",
     )
     trusted_proxies: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
@@ -267,7 +293,7 @@ class Settings(BaseSettings):
         description="OTLP endpoint for OpenTelemetry traces.",
     )
 
-    @field_validator("trusted_proxies", mode="before")
+    @field_validator("trusted_proxies", "tenant_secrets_previous_keys", mode="before")
     @classmethod
     def _split_proxies(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -351,6 +377,10 @@ class Settings(BaseSettings):
         return bytes.fromhex(self.tenant_secrets_encryption_key or DEV_ENCRYPTION_KEY)
 
     @property
+    def previous_encryption_keys(self) -> list[bytes]:
+        return [bytes.fromhex(key) for key in self.tenant_secrets_previous_keys]
+
+    @property
     def effective_webhook_secret(self) -> str:
         return self.stripe_webhook_secret or DEV_WEBHOOK_SECRET
 
@@ -375,6 +405,17 @@ class Settings(BaseSettings):
     def outbox_dir(self) -> Path:
         return self.data_dir / "outbox"
 
+    @property
+    def email_from(self) -> str:
+        """The platform's sender address (tenant names are shown as its display name)."""
+        return self.postmark_from_email or "bookings@mais.localhost"
+
+    @cached_property
+    def google_service_account(self) -> dict[str, Any] | None:
+        """The decoded service-account key, or None when Google Calendar is not set up."""
+        raw = self.google_service_account_json_base64
+        return decode_service_account(raw) if raw else None
+
     # --- validation ---------------------------------------------------------------
 
     def problems(self) -> list[str]:
@@ -388,6 +429,9 @@ class Settings(BaseSettings):
             self.tenant_secrets_encryption_key
         ):
             found.append("TENANT_SECRETS_ENCRYPTION_KEY must be 64 hex characters")
+        for previous in self.tenant_secrets_previous_keys:
+            if not _HEX64.match(previous):
+                found.append("TENANT_SECRETS_PREVIOUS_KEYS must list 64-hex-character keys")
         if (
             self.database_url
             and not self.is_production  # production names its own, stricter rule
@@ -400,6 +444,11 @@ class Settings(BaseSettings):
             found.append("REDIS_URL must be a redis:// or rediss:// URL")
         if self.hold_minutes < 30:
             found.append("HOLD_MINUTES must be at least 30 (Stripe Checkout's minimum)")
+        if self.google_service_account_json_base64:
+            try:
+                decode_service_account(self.google_service_account_json_base64)
+            except ValueError as exc:
+                found.append(f"GOOGLE_SERVICE_ACCOUNT_JSON_BASE64 is unusable: {exc}")
         return sorted(set(found))
 
     def _production_problems(self) -> list[str]:

@@ -189,7 +189,8 @@ async def test_redis_killed_mid_test_then_restarted(container, settings):
     server = RedisServer().start()
     live = build_container(_settings_with_redis(settings, server.url))
     clock_offset = 0.0
-    live.cache.clock = lambda: asyncio.get_running_loop().time() + clock_offset
+    redis_tier = live.resolver.shared  # the RedisCache, behind the per-process tier
+    redis_tier.clock = lambda: asyncio.get_running_loop().time() + clock_offset
 
     async def in_redis(key: str) -> bool:
         probe = Redis.from_url(server.url)
@@ -219,7 +220,12 @@ async def test_redis_killed_mid_test_then_restarted(container, settings):
             assert (await http.get("/health/cache")).json()["connected"] is True
             response = await http.get("/v1/packages", headers=tenant.headers)
             assert [p["slug"] for p in response.json()] == ["garden", "during-outage"]
-            assert await in_redis(f"catalog:{tenant.id}:packages")  # cached again
+
+            await add_package(live, tenant, "after-outage")  # invalidation works again
+            response = await http.get("/v1/packages", headers=tenant.headers)
+            slugs = ["garden", "during-outage", "after-outage"]
+            assert [p["slug"] for p in response.json()] == slugs
+            assert await in_redis(f"catalog:{tenant.id}:packages")  # cached in Redis again
     finally:
         await live.close()
         server.close()

@@ -24,6 +24,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from mais.core.context import request_path_var
+
 log = logging.getLogger("mais.db")
 
 # Query parameters that other tools (Prisma, Supabase docs) put in URLs and libpq refuses.
@@ -110,7 +112,11 @@ def install_slow_query_log(engine: Engine, threshold_ms: int, on_slow: Any = Non
         if elapsed_ms >= threshold_ms:
             log.warning(
                 "slow query",
-                extra={"duration_ms": round(elapsed_ms, 1), "statement": statement[:500]},
+                extra={
+                    "duration_ms": round(elapsed_ms, 1),
+                    "statement": statement[:500],
+                    "path": request_path_var.get(),
+                },
             )
             if on_slow is not None:
                 on_slow(elapsed_ms)
@@ -145,7 +151,14 @@ async def rollback(session: AsyncSession) -> None:
 class Database:
     """The engine and session factory of one process."""
 
-    def __init__(self, url: str, *, pool_size: int = 10, slow_query_ms: int = 1000) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = 10,
+        slow_query_ms: int = 1000,
+        on_slow_query: Callable[[], None] | None = None,
+    ) -> None:
         self.url = url
         ensure_sqlite_dir(url)
         options: dict[str, Any] = {"connect_args": connect_args(url), "pool_pre_ping": True}
@@ -155,6 +168,7 @@ class Database:
         if is_sqlite(url):
             install_sqlite_pragmas(self.engine.sync_engine)
         self.slow_queries = 0
+        self._on_slow_query = on_slow_query
         install_slow_query_log(self.engine.sync_engine, slow_query_ms, self._count_slow)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
 
@@ -164,6 +178,8 @@ class Database:
 
     def _count_slow(self, _elapsed_ms: float) -> None:
         self.slow_queries += 1
+        if self._on_slow_query is not None:
+            self._on_slow_query()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mais.core.context import tenant_slug_var
 from mais.core.db import commit, rollback
 from mais.core.http import client_ip
 
@@ -20,6 +21,12 @@ if TYPE_CHECKING:
 def get_container(request: Request) -> Container:
     container: Container = request.app.state.container
     return container
+
+
+async def _container(request: Request) -> Container:
+    # An async dependency: FastAPI runs plain `def` dependencies in a thread pool, which
+    # costs more than everything else on the catalog's hot path.
+    return get_container(request)
 
 
 async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -43,10 +50,11 @@ async def _public_tenant(request: Request) -> TenantContext:
     container = get_container(request)
     tenant = await container.resolver.resolve_key(request.headers.get("x-tenant-key"))
     request.state.tenant = tenant
+    tenant_slug_var.set(tenant.slug)
     await container.rate_limiter.check_api(str(tenant.id), request_client_ip(request))
     return tenant
 
 
-ContainerDep = Annotated["Container", Depends(get_container)]
+ContainerDep = Annotated["Container", Depends(_container)]
 SessionDep = Annotated[AsyncSession, Depends(_request_session, scope="function")]
 PublicTenant = Annotated["TenantContext", Depends(_public_tenant)]

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mais.core.context import request_id_var
+from mais.core.context import request_id_var, request_path_var
 from mais.core.errors import error_body
 
 log = logging.getLogger("mais.request")
@@ -52,10 +52,12 @@ class RequestContextMiddleware:
         *,
         force_hsts: bool = False,
         on_response: Callable[[Scope, int, float], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
     ) -> None:
         self.app = app
         self.force_hsts = force_hsts
         self.on_response = on_response
+        self.on_error = on_error
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -66,6 +68,7 @@ class RequestContextMiddleware:
         request_id = _incoming_request_id(scope) or uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
         token = request_id_var.set(request_id)
+        path_token = request_path_var.set(scope["path"])
         is_head = scope["method"] == "HEAD"
         if is_head:
             scope = dict(scope, method="GET")
@@ -116,19 +119,22 @@ class RequestContextMiddleware:
                 await _send_error(send, scope, 413, "PAYLOAD_TOO_LARGE", _too_large(limit))
             else:
                 await self.app(scope, limited_receive, send_wrapper)
-        except Exception:
+        except Exception as exc:
             if rejected:
                 return
             log.exception("unhandled error", extra={"path": scope["path"]})
+            if self.on_error is not None:
+                self.on_error(exc)
             if not status_holder["started"]:
                 status_holder["status"] = 500
                 await _send_error(
                     send, scope, 500, "INTERNAL_ERROR", "Something went wrong on our side."
                 )
         finally:
-            request_id_var.reset(token)
             if self.on_response is not None:
                 self.on_response(scope, status_holder["status"], time.perf_counter() - started)
+            request_id_var.reset(token)
+            request_path_var.reset(path_token)
 
 
 def _too_large(limit: int) -> str:

@@ -60,4 +60,7 @@ def load_handlers() -> None:
 
 
 # Modules whose import registers job handlers and periodic tasks.
-JOB_MODULES: list[str] = []
+JOB_MODULES: list[str] = [
+    "mais.notifications.tasks",
+    "mais.calendar.tasks",
+]

@@ -22,6 +22,7 @@ from sqlalchemy import or_, select, update
 from mais.jobs.queue import wake_signal
 from mais.jobs.registry import HANDLERS, PERIODIC, PermanentJobError, load_handlers
 from mais.models import Job, JobStatus, utcnow
+from mais.observability.metrics import JOBS_FINISHED
 
 if TYPE_CHECKING:
     from mais.container import Container
@@ -89,6 +90,7 @@ class JobWorker:
             await self._failed(job, exc)
         else:
             await self._finish(job)
+            JOBS_FINISHED.labels(job.kind, "done").inc()
 
     async def _finish(self, job: Job) -> None:
         async with self.container.db.transaction() as session:
@@ -102,6 +104,7 @@ class JobWorker:
         self.failures += 1
         permanent = isinstance(exc, PermanentJobError) or job.attempts >= job.max_attempts
         status = JobStatus.dead if permanent else JobStatus.pending
+        JOBS_FINISHED.labels(job.kind, "dead" if permanent else "retry").inc()
         log.warning(
             "job failed",
             extra={

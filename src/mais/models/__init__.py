@@ -9,6 +9,7 @@ from mais.models.booking import (
     Customer,
 )
 from mais.models.catalog import AddOn, Package, PackageAddOn, PackagePhoto
+from mais.models.notification import EmailDelivery
 from mais.models.operations import AuditEntry, Job, JobStatus, WebhookEvent, WebhookEventStatus
 from mais.models.payment import Payment, PaymentStatus, Refund
 from mais.models.tenant import (
@@ -33,6 +34,7 @@ __all__ = [
     "BookingAddOn",
     "BookingStatus",
     "Customer",
+    "EmailDelivery",
     "IdempotencyRecord",
     "Job",
     "JobStatus",

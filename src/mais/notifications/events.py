@@ -3,7 +3,11 @@
 Code that changes a booking's state calls `enqueue_booking_notifications` in the same
 transaction; it records the e-mail and calendar jobs (transactional outbox). The job
 handlers (`notifications.tasks`, `calendar.tasks`) load the booking by id and are
-idempotent; the dedupe keys make a replayed cause enqueue nothing new."""
+idempotent; the dedupe keys make a replayed cause enqueue nothing new.
+
+Payloads: `email.booking` {booking_id, tenant_id, event, audience, occurrence};
+`calendar.sync` {booking_id, tenant_id}. The handlers read the booking's state when they
+run, so they need nothing else."""
 
 from __future__ import annotations
 
@@ -35,6 +39,14 @@ AUDIENCES: dict[BookingEvent, tuple[str, ...]] = {
 CALENDAR_EVENTS = {BookingEvent.confirmed, BookingEvent.canceled, BookingEvent.refunded}
 
 
+def email_delivery_key(
+    booking_id: object, event: str, audience: str, occurrence: str | None = None
+) -> str:
+    """Names one e-mail: the job's dedupe key, and the key its delivery is recorded under."""
+    suffix = f":{occurrence}" if occurrence else ""
+    return f"email:{booking_id}:{event}:{audience}{suffix}"
+
+
 async def enqueue_booking_notifications(
     session: AsyncSession,
     booking: Booking,
@@ -50,15 +62,21 @@ async def enqueue_booking_notifications(
         await enqueue(
             session,
             EMAIL_JOB,
-            {"booking_id": str(booking.id), "event": event.value, "audience": audience},
+            {
+                "booking_id": str(booking.id),
+                "tenant_id": str(booking.tenant_id),
+                "event": event.value,
+                "audience": audience,
+                "occurrence": occurrence,
+            },
             tenant_id=booking.tenant_id,
-            dedupe_key=f"email:{booking.id}:{event.value}:{audience}{suffix}",
+            dedupe_key=email_delivery_key(booking.id, event.value, audience, occurrence),
         )
     if event in CALENDAR_EVENTS:
         await enqueue(
             session,
             CALENDAR_JOB,
-            {"booking_id": str(booking.id)},
+            {"booking_id": str(booking.id), "tenant_id": str(booking.tenant_id)},
             tenant_id=booking.tenant_id,
             dedupe_key=f"calendar:{booking.id}:{event.value}{suffix}",
         )

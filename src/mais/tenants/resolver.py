@@ -59,16 +59,17 @@ class TenantResolver:
     def __init__(
         self,
         db: Database,
-        cache: Cache,
         hmac_key: bytes,
         *,
+        shared: Cache | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.db = db
-        self.cache = cache
         self.hmac_key = hmac_key
+        # Only a cache shared by every process (Redis) is worth a round trip; without one
+        # the per-process table below is the whole cache.
+        self.shared = shared
         self.clock = clock
-        self._shared = cache.backend == "redis"
         self._local: dict[str, tuple[float, TenantContext | None]] = {}
         # Bumped by every invalidation: a load that started before one is not kept locally.
         self._generation = 0
@@ -100,16 +101,16 @@ class TenantResolver:
             return local[1]
         generation = self._generation
         context: TenantContext | None
-        raw = await self.cache.get(ref) if self._shared else None
+        raw = await self.shared.get(ref) if self.shared is not None else None
         if raw is not None:
             context = None if raw == _MISSING else TenantContext.loads(raw)
         else:
-            token = await self.cache.change_token(ref) if self._shared else None
+            token = await self.shared.change_token(ref) if self.shared is not None else None
             context = await self._load(lookup=lookup, slug=slug)
-            if self._shared:
+            if self.shared is not None:
                 value = _MISSING if context is None else context.dumps()
                 ttl = SHARED_TTL_SECONDS if context is not None else int(LOCAL_TTL_SECONDS) + 1
-                await self.cache.set_if_unchanged(ref, value, ttl, name=ref, token=token)
+                await self.shared.set_if_unchanged(ref, value, ttl, name=ref, token=token)
         if generation == self._generation:
             if len(self._local) > 50_000:
                 self._local.clear()
@@ -136,7 +137,7 @@ class TenantResolver:
                 refs.append(ref)
         for ref in refs:
             self._local.pop(ref, None)
-        if self._shared and refs:
+        if self.shared is not None and refs:
             unique = list(dict.fromkeys(refs))
-            await self.cache.mark_changed(*unique)
-            await self.cache.delete(*unique)
+            await self.shared.mark_changed(*unique)
+            await self.shared.delete(*unique)

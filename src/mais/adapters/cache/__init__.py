@@ -3,5 +3,6 @@
 from mais.adapters.cache.memory import MemoryCache
 from mais.adapters.cache.port import Cache, CacheStats
 from mais.adapters.cache.redis import RedisCache
+from mais.adapters.cache.tiered import TieredCache
 
-__all__ = ["Cache", "CacheStats", "MemoryCache", "RedisCache"]
+__all__ = ["Cache", "CacheStats", "MemoryCache", "RedisCache", "TieredCache"]

@@ -31,6 +31,13 @@ class MemoryCache(Cache):
         self._entries.move_to_end(key)
         return value
 
+    def peek(self, key: str) -> bytes | None:
+        """The live value without counting a hit or miss."""
+        return self._live(key)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
     async def get(self, key: str) -> bytes | None:
         value = self._live(key)
         if value is None:
@@ -60,9 +67,11 @@ class MemoryCache(Cache):
 
     async def set_if_unchanged(
         self, key: str, value: bytes, ttl_seconds: int, *, name: str, token: bytes | None
-    ) -> None:
-        if self._tokens.get(name) == token:
-            await self.set(key, value, ttl_seconds)
+    ) -> bool | None:
+        if self._tokens.get(name) != token:
+            return False
+        await self.set(key, value, ttl_seconds)
+        return True
 
     async def delete_prefix(self, prefix: str) -> int:
         doomed = [key for key in self._entries if key.startswith(prefix)]

@@ -67,8 +67,9 @@ class Cache(abc.ABC):
     @abc.abstractmethod
     async def set_if_unchanged(
         self, key: str, value: bytes, ttl_seconds: int, *, name: str, token: bytes | None
-    ) -> None:
-        """`set`, unless `name`'s token is no longer `token`."""
+    ) -> bool | None:
+        """`set`, unless `name`'s token is no longer `token`. True when stored, False when
+        refused because `name` changed, None when the backend could not be asked."""
 
     @abc.abstractmethod
     async def delete_prefix(self, prefix: str) -> int:
@@ -83,6 +84,11 @@ class Cache(abc.ABC):
 
     async def flush_stats(self) -> None:
         """Publish this process's counters where other processes can read them."""
+        return None
+
+    async def maintain(self) -> None:
+        """Long-running upkeep for the life of the process (publishing statistics,
+        listening for invalidations); returns at once when there is none."""
         return None
 
     async def close(self) -> None:

@@ -5,6 +5,7 @@ change made during an outage is not hidden by an entry cached before it."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import time
@@ -66,7 +67,7 @@ class RedisCache(Cache):
         self.connected = True
         # Counters not yet added to the shared hash; `flush_stats` moves them there.
         self.pending = CacheStats()
-        # Invalidations Redis missed while unreachable (bounded: past it, flush everything).
+        # Invalidations Redis missed while unreachable, replayed by `_usable` (bounded).
         self._lost_keys: set[str] = set()
         self._lost_prefixes: set[str] = set()
 
@@ -172,16 +173,18 @@ class RedisCache(Cache):
 
     async def set_if_unchanged(
         self, key: str, value: bytes, ttl_seconds: int, *, name: str, token: bytes | None
-    ) -> None:
+    ) -> bool | None:
         if not await self._usable():
-            return
+            return None
         try:
-            await self.client.eval(
+            stored = await self.client.eval(
                 _SET_IF_UNCHANGED, 2, key, token_key(name), value, ttl_seconds, token or b""
             )
             self._succeeded()
         except (RedisError, OSError) as exc:
             self._failed(exc)
+            return None
+        return stored is not None
 
     async def delete_prefix(self, prefix: str) -> int:
         try:
@@ -204,6 +207,19 @@ class RedisCache(Cache):
         if batch:
             removed += await self.client.delete(*batch)
         return removed
+
+    def count_hit(self) -> None:
+        """A hit served by a faster tier in front of this cache."""
+        self.pending.hits += 1
+
+    async def maintain(self) -> None:
+        """Publish this process's counters every second so `/health/cache` sums all workers."""
+        while True:
+            await asyncio.sleep(1.0)
+            try:
+                await self.flush_stats()
+            except Exception:  # never let monitoring take the server down
+                log.exception("cache stats flush failed")
 
     async def flush_stats(self) -> None:
         hits, misses = self.pending.hits, self.pending.misses

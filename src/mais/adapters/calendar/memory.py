@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
-from mais.adapters.calendar.port import CalendarEvent, CalendarPort
+from mais.adapters.calendar.port import CalendarEvent, CalendarPort, event_id_for
 
 
 class MemoryCalendar(CalendarPort):
@@ -26,7 +26,7 @@ class MemoryCalendar(CalendarPort):
         return {d for d in self.busy[calendar_id] | event_days if start <= d <= end}
 
     async def insert_event(self, calendar_id: str, event: CalendarEvent) -> str:
-        event_id = f"mais{event.booking_id.replace('-', '')}"
+        event_id = event_id_for(event.booking_id)
         self.events[calendar_id][event_id] = event
         return event_id
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+import uuid
 from dataclasses import dataclass
 from datetime import date
 
@@ -22,6 +23,13 @@ class CalendarEvent:
     timezone: str
 
 
+def event_id_for(booking_id: str | uuid.UUID) -> str:
+    """The calendar event id of a booking, derived from it so that a retried insert
+    names the same event. Google accepts ids of base32hex characters (a-v, 0-9), 5-1024
+    long; "mais" plus the UUID's hex digits stays inside that alphabet."""
+    return f"mais{uuid.UUID(str(booking_id)).hex}"
+
+
 class CalendarPort(abc.ABC):
     backend: str
 
@@ -39,3 +47,6 @@ class CalendarPort(abc.ABC):
     @abc.abstractmethod
     async def delete_event(self, calendar_id: str, event_id: str) -> None:
         """Remove the event; an event that is already gone is not an error."""
+
+    async def close(self) -> None:  # noqa: B027 - optional hook, most adapters hold nothing
+        """Release connections held by the adapter."""

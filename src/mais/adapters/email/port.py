@@ -7,13 +7,19 @@ from dataclasses import dataclass, field
 
 
 class EmailUndeliverable(Exception):
-    """The provider refused the message for good (bad address): retrying cannot help."""
+    """The provider refused the message for good (inactive or invalid recipient, a request
+    it will never accept): retrying the same message cannot help."""
+
+
+class EmailSendFailed(Exception):
+    """The message could not be handed over now (timeout, provider outage, rate limit,
+    rejected credentials); a later attempt may succeed."""
 
 
 @dataclass(frozen=True)
 class Attachment:
     filename: str
-    content_type: str
+    content_type: str  # may carry parameters: "text/calendar; charset=utf-8; method=REQUEST"
     data: bytes
 
 
@@ -23,7 +29,7 @@ class EmailMessage:
     subject: str
     html: str
     text: str
-    from_name: str | None = None
+    from_name: str | None = None  # display name of the platform's sender address
     reply_to: str | None = None
     attachments: tuple[Attachment, ...] = ()
     tag: str | None = None
@@ -36,4 +42,12 @@ class EmailPort(abc.ABC):
     @abc.abstractmethod
     async def send(self, message: EmailMessage) -> str:
         """Deliver the message; returns the provider's message id. Raises
-        EmailUndeliverable for permanent refusals, other exceptions for transient ones."""
+        EmailUndeliverable for permanent refusals, EmailSendFailed for transient ones."""
+
+    async def close(self) -> None:  # noqa: B027 - optional hook, most adapters hold nothing
+        """Release connections held by the adapter."""
+
+
+def single_line(value: str) -> str:
+    """Header values (subject, display names) must not carry line breaks."""
+    return " ".join(value.split())

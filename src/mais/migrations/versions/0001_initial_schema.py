@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 02:49:02.720597
+Create Date: 2026-11-27 03:16:45.375362
 """
 
 from collections.abc import Sequence
@@ -681,6 +681,42 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "email_deliveries",
+        sa.Column("delivery_key", sa.String(length=255), nullable=False),
+        sa.Column("booking_id", sa.Uuid(), nullable=False),
+        sa.Column("event", sa.String(length=30), nullable=False),
+        sa.Column("audience", sa.String(length=20), nullable=False),
+        sa.Column("recipient", sa.String(length=320), nullable=False),
+        sa.Column("subject", sa.String(length=500), nullable=False),
+        sa.Column("backend", sa.String(length=20), nullable=False),
+        sa.Column("provider_message_id", sa.String(length=255), nullable=False),
+        sa.Column("sent_at", mais.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("tenant_id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["booking_id"],
+            ["bookings.id"],
+            name=op.f("fk_email_deliveries_booking_id_bookings"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["tenants.id"],
+            name=op.f("fk_email_deliveries_tenant_id_tenants"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_email_deliveries")),
+        sa.UniqueConstraint("delivery_key", name=op.f("uq_email_deliveries_delivery_key")),
+    )
+    with op.batch_alter_table("email_deliveries", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_email_deliveries_booking_sent", ["booking_id", "sent_at"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_email_deliveries_tenant_id"), ["tenant_id"], unique=False
+        )
+
+    op.create_table(
         "payments",
         sa.Column("booking_id", sa.Uuid(), nullable=False),
         sa.Column("amount_cents", sa.Integer(), nullable=False),
@@ -769,6 +805,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_payments_booking_id"))
 
     op.drop_table("payments")
+    with op.batch_alter_table("email_deliveries", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_email_deliveries_tenant_id"))
+        batch_op.drop_index("ix_email_deliveries_booking_sent")
+
+    op.drop_table("email_deliveries")
     with op.batch_alter_table("booking_add_ons", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_booking_add_ons_tenant_id"))
         batch_op.drop_index(batch_op.f("ix_booking_add_ons_add_on_id"))

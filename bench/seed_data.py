@@ -1,0 +1,66 @@
+"""Creates benchmark tenants with realistic catalogs through MAIS's own services.
+
+    python bench/seed_data.py <tenants> <packages per tenant>
+
+Reads the same environment as the server; prints the first tenant's public key last."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from mais.audit.service import Actor
+from mais.catalog.admin_service import CatalogAdminService, PackageDraft
+from mais.container import build_container
+from mais.demo.images import demo_photo
+from mais.settings import load_settings
+from mais.tenants.service import TenantService
+
+ACTOR = Actor(role="system", label="bench seed")
+THEMES = ["garden", "vineyard", "elopement", "ballroom", "beach"]
+
+
+async def main(tenants: int, packages: int) -> None:
+    container = build_container(load_settings())
+    first_key = ""
+    photo = demo_photo("garden", 0)
+    try:
+        for n in range(tenants):
+            async with container.db.transaction() as session:
+                created = await TenantService(session, container.resolver).create_tenant(
+                    ACTOR,
+                    slug=f"bench-{n:05d}",
+                    name=f"Bench Venue {n}",
+                    email=f"owner{n}@bench.example.com",
+                    password="bench-password-123",  # noqa: S106 - throwaway bench data
+                )
+                catalog = CatalogAdminService(
+                    session, created.tenant.id, ACTOR, container.cache, container.storage
+                )
+                add_ons = [
+                    await catalog.create_add_on(title=f"Extra {i}", price_cents=5_000 * (i + 1),
+                                                description="Something lovely for the day.")
+                    for i in range(3)
+                ]  # fmt: skip
+                for p in range(packages):
+                    package = await catalog.create_package(
+                        PackageDraft(
+                            title=f"{THEMES[p % 5].title()} package {p}",
+                            price_cents=150_000 + 25_000 * p,
+                            description="Ceremony and reception with everything included. " * 3,
+                            active=True,
+                            sort_order=p,
+                            add_on_ids=[a.id for a in add_ons],
+                        )
+                    )
+                    if n == 0 and p < 5:
+                        await catalog.add_photo(package, photo)
+                if n == 0:
+                    first_key = created.keys.public_key
+    finally:
+        await container.close()
+    print(first_key)
+
+
+if __name__ == "__main__":
+    asyncio.run(main(int(sys.argv[1]), int(sys.argv[2])))

@@ -1,0 +1,33 @@
+"""What happens when a response has been sent: one log line and the request metrics."""
+
+from __future__ import annotations
+
+from starlette.types import Scope
+
+from mais.observability.logging import request_log
+from mais.observability.metrics import LATENCY, REQUESTS
+
+
+def route_template(scope: Scope) -> str:
+    """The matched route's template (`/v1/packages/{slug}`), never the raw path, so
+    metrics stay low-cardinality and ids or tokens never become labels."""
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return str(path) if path else "unmatched"
+
+
+def record_request(scope: Scope, status: int, duration: float) -> None:
+    route = route_template(scope)
+    method = scope.get("method", "")
+    REQUESTS.labels(method, route, str(status)).inc()
+    LATENCY.labels(method, route).observe(duration)
+    state = scope.get("state") or {}
+    request_log.info(
+        method=method,
+        path=scope.get("path"),  # without the query string: it may carry tokens
+        route=route,
+        status=status,
+        duration_ms=round(duration * 1000, 2),
+        tenant=getattr(state.get("tenant"), "slug", None),
+        request_id=state.get("request_id"),
+    )

@@ -1,0 +1,1 @@
+"""Server-rendered pages: the shared Jinja2 environment."""

@@ -1,0 +1,49 @@
+"""GET /metrics: Prometheus text with request counts by route template, DB-derived gauges,
+and bearer protection when METRICS_TOKEN is set."""
+
+from __future__ import annotations
+
+from tests.factories.world import add_catalog, make_tenant
+
+
+def sample(text: str, prefix: str) -> float:
+    for line in text.splitlines():
+        if line.startswith(prefix):
+            return float(line.rsplit(" ", 1)[1])
+    raise AssertionError(f"no sample {prefix!r} in metrics")
+
+
+async def test_metrics_count_requests_by_route_template_not_raw_path(container, client):
+    tenant = await add_catalog(container, await make_tenant(container))
+    before = await client.get("/metrics")
+    base = 0.0
+    if 'route="/v1/packages/{slug}",status="200"' in before.text:
+        base = sample(
+            before.text,
+            'mais_http_requests_total{method="GET",route="/v1/packages/{slug}",status="200"}',
+        )
+
+    for _ in range(3):
+        assert (await client.get("/v1/packages/garden", headers=tenant.headers)).status_code == 200
+
+    after = (await client.get("/metrics")).text
+    key = 'mais_http_requests_total{method="GET",route="/v1/packages/{slug}",status="200"}'
+    assert sample(after, key) == base + 3
+    assert "/v1/packages/garden" not in after
+    assert (
+        'mais_http_request_duration_seconds_bucket{le="0.005",method="GET",route="/v1/packages/{slug}"}'
+        in after
+    )
+
+
+async def test_metrics_expose_queue_bookings_cache_and_pool_gauges(container, client):
+    text = (await client.get("/metrics")).text
+    for name in (
+        "mais_jobs_oldest_pending_age_seconds",
+        "mais_cache_hit_ratio",
+        "mais_cache_connected 1.0",
+        "mais_db_pool_connections_in_use",
+        "mais_webhook_events_failed",
+        "mais_rate_limit_rejections_total",
+    ):
+        assert name in text
