@@ -224,3 +224,37 @@ async def test_a_read_racing_a_suspension_cannot_put_the_old_state_back_in_redis
             await third.resolver.resolve_key(tenant.public_key)
     finally:
         await third.close()
+
+
+# --- encryption-key rotation ----------------------------------------------------------------
+
+
+async def test_secret_keys_survive_an_encryption_key_rotation(container, settings):
+    """Secret keys are stored as an HMAC derived from TENANT_SECRETS_ENCRYPTION_KEY. After a
+    rotation (new key current, old key in TENANT_SECRETS_PREVIOUS_KEYS) each secret key still
+    works and is re-hashed on first use, so it keeps working once the old key is dropped."""
+    tenant = await make_tenant(container, "rotated-enc")
+    old_key = settings.effective_encryption_key.hex()
+    new_key = "5a" * 32
+
+    during = build_container(
+        settings.model_copy(
+            update={
+                "tenant_secrets_encryption_key": new_key,
+                "tenant_secrets_previous_keys": [old_key],
+            }
+        )
+    )
+    after = build_container(settings.model_copy(update={"tenant_secrets_encryption_key": new_key}))
+    after.resolver.clock = FakeClock()
+    try:
+        with pytest.raises(TenantNotFound):  # without the old key it is not recognised...
+            await after.resolver.resolve_key(tenant.secret_key)
+        # ...with it, it is, and the stored hash moves to the new key.
+        assert (await during.resolver.resolve_key(tenant.secret_key)).id == tenant.id
+        after.resolver.clock.advance(LOCAL_TTL_SECONDS + 0.01)  # forget the cached miss
+        assert (await after.resolver.resolve_key(tenant.secret_key)).id == tenant.id
+        assert (await after.resolver.resolve_key(tenant.public_key)).id == tenant.id
+    finally:
+        await during.close()
+        await after.close()

@@ -69,6 +69,14 @@ class ApiKeyRepository(TenantScopedRepository[TenantApiKey]):
         result = await self.session.execute(self.scoped().where(TenantApiKey.revoked_at.is_(None)))
         return result.scalars().all()
 
+    async def relabel(self, old_lookup: str, new_lookup: str) -> None:
+        """Store a live key under a new lookup value (re-hashed under a new HMAC key)."""
+        await self.session.execute(
+            self.scoped_update()
+            .where(TenantApiKey.lookup == old_lookup, TenantApiKey.revoked_at.is_(None))
+            .values(lookup=new_lookup)
+        )
+
     async def revoke_live(self, kind: str, now: datetime) -> None:
         await self.session.execute(
             self.scoped_update()

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from mais.adapters.cache import Cache
 from mais.core.db import Database
 from mais.core.errors import Forbidden, Unauthorized
 from mais.tenants.context import TenantContext
 from mais.tenants.keys import KeyShape, lookup_of, shape_of
-from mais.tenants.repository import TenantRepository
+from mais.tenants.repository import ApiKeyRepository, TenantRepository
 
 LOCAL_TTL_SECONDS = 2.0
 SHARED_TTL_SECONDS = 300
@@ -61,11 +61,14 @@ class TenantResolver:
         db: Database,
         hmac_key: bytes,
         *,
+        previous_hmac_keys: Sequence[bytes] = (),
         shared: Cache | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.db = db
         self.hmac_key = hmac_key
+        # Secret keys hashed before an encryption-key rotation; re-hashed on first use.
+        self.previous_hmac_keys = list(previous_hmac_keys)
         # Only a cache shared by every process (Redis) is worth a round trip; without one
         # the per-process table below is the whole cache.
         self.shared = shared
@@ -83,11 +86,27 @@ class TenantResolver:
             raise InvalidTenantKey()
         lookup = lookup_of(raw, self.hmac_key)
         context = await self._resolve(key_ref(lookup), lookup=lookup)
+        if context is None and shape is KeyShape.secret:
+            context = await self._resolve_with_previous_keys(raw, lookup)
         if context is None:
             raise TenantNotFound()
         if not context.is_active:
             raise TenantInactive()
         return context
+
+    async def _resolve_with_previous_keys(self, raw: str, lookup: str) -> TenantContext | None:
+        """A secret key stored under a former encryption key's HMAC: found, it is stored
+        again under the current one, so it keeps working once the old key is dropped."""
+        for previous in self.previous_hmac_keys:
+            old_lookup = lookup_of(raw, previous)
+            context = await self._resolve(key_ref(old_lookup), lookup=old_lookup)
+            if context is None:
+                continue
+            async with self.db.transaction() as session:
+                await ApiKeyRepository(session, context.id).relabel(old_lookup, lookup)
+            await self.invalidate(context.id, lookups=[old_lookup, lookup])
+            return context
+        return None
 
     async def resolve_slug(self, slug: str) -> TenantContext | None:
         """The tenant with this slug (any status), for pages addressed by slug."""
