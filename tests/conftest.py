@@ -230,6 +230,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = 1
 
 
+@pytest.fixture
+def webhooks_to_app(app: Any, container: Any) -> Any:
+    """Mock payments deliver their signed webhooks through this app (no network)."""
+    container.payments.webhook_transport = httpx.ASGITransport(app=app)
+    return container.payments
+
+
 # --- a world whose database cannot be reached ---------------------------------------------
 
 

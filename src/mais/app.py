@@ -99,10 +99,14 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
 
 def _include_routers(app: FastAPI) -> None:
+    from mais.availability.endpoints import router as availability_router
+    from mais.bookings.endpoints import router as bookings_router
     from mais.catalog.endpoints import router as catalog_router
     from mais.health.endpoints import router as health_router
     from mais.notifications.endpoints import router as mailbox_router
     from mais.observability.endpoints import router as metrics_router
+    from mais.payments.endpoints import router as webhooks_router
+    from mais.payments.mock_endpoints import router as mock_payments_router
     from mais.tenants.endpoints import router as tenant_router
 
     app.include_router(health_router)
@@ -110,6 +114,10 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(catalog_router)
     app.include_router(tenant_router)
     app.include_router(mailbox_router)
+    app.include_router(availability_router)
+    app.include_router(bookings_router)
+    app.include_router(webhooks_router)
+    app.include_router(mock_payments_router)  # pages answer 404 unless payments are mocked
 
 
 def _install_error_handlers(app: FastAPI) -> None:

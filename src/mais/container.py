@@ -4,13 +4,15 @@ rate limiter, tenant resolver and the adapters chosen by `ADAPTERS_PRESET`."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from mais.adapters.cache import Cache, MemoryCache, RedisCache, TieredCache
 from mais.adapters.calendar import CalendarPort, MemoryCalendar
 from mais.adapters.email import EmailPort
 from mais.adapters.email.outbox import OutboxEmail
+from mais.adapters.payments import MockPayments, PaymentsPort
 from mais.adapters.storage import LocalStorage, Storage
+from mais.core.clock import Clock
 from mais.core.db import Database
 from mais.core.http import Network, parse_networks
 from mais.core.ratelimit import RateLimiter
@@ -35,8 +37,12 @@ class Container:
     email: EmailPort
     secret_box: SecretBox
     trusted_proxies: list[Network]
+    payments: PaymentsPort
+    # Booking rules ask this clock for "now"; tests freeze or advance it.
+    clock: Clock = field(default_factory=Clock)
 
     async def close(self) -> None:
+        await self.payments.close()
         await self.rate_limiter.close()
         await self.email.close()
         await self.calendar.close()
@@ -87,6 +93,20 @@ def build_email(settings: Settings) -> EmailPort:
     return OutboxEmail(settings.outbox_dir, settings.email_from)
 
 
+def build_payments(settings: Settings, clock: Clock) -> PaymentsPort:
+    if settings.mock_adapters:
+        return MockPayments(
+            settings.data_dir / "mock-stripe",
+            public_url=settings.public_url,
+            webhook_secret=settings.effective_webhook_secret,
+            clock=clock,
+        )
+    from mais.adapters.payments.stripe import StripePayments  # the SDK only when used
+
+    assert settings.stripe_secret_key, "Settings.problems() requires STRIPE_SECRET_KEY"
+    return StripePayments(settings.stripe_secret_key, api_base=settings.stripe_api_base)
+
+
 def build_container(settings: Settings) -> Container:
     db = Database(
         settings.runtime_database_url,
@@ -95,6 +115,7 @@ def build_container(settings: Settings) -> Container:
         on_slow_query=SLOW_QUERIES.inc,
     )
     cache, shared_cache = build_cache(settings)
+    clock = Clock()
     return Container(
         settings=settings,
         db=db,
@@ -116,4 +137,6 @@ def build_container(settings: Settings) -> Container:
         email=build_email(settings),
         secret_box=SecretBox(settings.effective_encryption_key, settings.previous_encryption_keys),
         trusted_proxies=parse_networks(settings.trusted_proxies),
+        payments=build_payments(settings, clock),
+        clock=clock,
     )

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import io
+import json
 import uuid
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from PIL import Image
 
@@ -15,6 +18,17 @@ from mais.models import AddOn, Package
 from mais.tenants.service import TenantService
 
 TEST_ACTOR = Actor(role="system", label="test")
+
+# Settings for tests of the real adapters: Stripe values shaped like real ones, pointed at
+# a closed port unless the test starts a fake and overrides `stripe_api_base`.
+REAL_ADAPTERS: dict[str, Any] = {
+    "adapters_preset": "real",
+    "stripe_secret_key": "sk_test_0123456789abcdef",
+    "stripe_webhook_secret": "whsec_test_secret",
+    "stripe_success_url": "http://testserver/success",
+    "stripe_cancel_url": "http://testserver/cancel",
+    "stripe_api_base": "http://127.0.0.1:9",
+}
 PASSWORD = "correct horse battery staple"
 
 
@@ -108,3 +122,85 @@ async def add_catalog(
                 await service.add_photo(package, image_bytes(color=["teal", "plum", "gold"][n % 3]))
             world.packages[package.slug] = package
     return world
+
+
+# --- bookings ---------------------------------------------------------------------------
+
+
+def days_ahead(container: Any, days: int, timezone: str = "America/New_York") -> date:
+    """The tenant-local date `days` after today by the container's clock."""
+    return container.clock.now().astimezone(ZoneInfo(timezone)).date() + timedelta(days=days)
+
+
+@dataclass
+class HeldBooking:
+    id: uuid.UUID
+    session_id: str
+    access_token: str
+    event_date: date
+    expires_at: datetime
+
+
+def checkout_body(
+    world: TenantWorld,
+    event_date: date,
+    *,
+    package: str = "garden",
+    add_ons: tuple[str, ...] = (),
+    email: str | None = None,
+    couple_name: str = "Ada & Grace",
+) -> dict[str, Any]:
+    """The JSON a widget posts to `/v1/bookings/checkout`."""
+    return {
+        "packageId": package,
+        "eventDate": event_date.isoformat(),
+        "coupleName": couple_name,
+        "email": email or f"couple-{uuid.uuid4().hex[:8]}@example.com",
+        "addOnIds": [str(world.add_ons[name].id) for name in add_ons],
+    }
+
+
+async def hold_booking(
+    container: Any, world: TenantWorld, event_date: date, **body: Any
+) -> HeldBooking:
+    """A held booking made through `BookingService.create_hold` (as checkout does)."""
+    from mais.bookings.schemas import CheckoutIn
+    from mais.bookings.service import BookingService
+
+    request = CheckoutIn.model_validate(checkout_body(world, event_date, **body))
+    async with container.db.transaction() as session:
+        result = await BookingService(session, container, world.id).create_hold(request)
+        assert result.booking.hold_expires_at is not None
+        return HeldBooking(
+            id=result.booking.id,
+            session_id=result.session.id,
+            access_token=result.access_token,
+            event_date=event_date,
+            expires_at=result.booking.hold_expires_at,
+        )
+
+
+async def deliver_stripe_event(container: Any, event: dict[str, Any]) -> Any:
+    """Sign an event like Stripe and hand it to the webhook service (no HTTP)."""
+    from mais.adapters.payments.mock import stripe_signature_header
+    from mais.payments.service import StripeWebhookService
+
+    payload = json.dumps(event).encode()
+    signature = stripe_signature_header(payload, container.settings.effective_webhook_secret)
+    return await StripeWebhookService(container).receive(payload, signature)
+
+
+async def pay_with_mock_card(
+    container: Any, session_id: str, card: str = "4242424242424242"
+) -> list[Any]:
+    """Pay on the mock checkout and deliver its events to the webhook service."""
+    _outcome, events = await container.payments.pay(session_id, card)
+    return [await deliver_stripe_event(container, event) for event in events]
+
+
+async def confirmed_booking(
+    container: Any, world: TenantWorld, event_date: date, **body: Any
+) -> HeldBooking:
+    held = await hold_booking(container, world, event_date, **body)
+    await pay_with_mock_card(container, held.session_id)
+    return held

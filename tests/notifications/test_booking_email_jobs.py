@@ -19,7 +19,7 @@ from mais.models import Job, JobStatus, utcnow
 from mais.notifications.events import EMAIL_JOB, BookingEvent, enqueue_booking_notifications
 from mais.notifications.repository import EmailDeliveryRepository, NotifiedBookingRepository
 from tests.factories.bookings import change_booking_via_orm, make_confirmed_booking_via_orm
-from tests.factories.world import add_catalog, make_tenant
+from tests.factories.world import REAL_ADAPTERS, add_catalog, make_tenant
 
 EVENT_DATE = date(2031, 6, 14)
 TENANT_INBOX = "bookings@kiwi-events.example"
@@ -34,8 +34,7 @@ def email_backend(request: pytest.FixtureRequest) -> str:
 def settings_overrides(email_backend: str, fake_postmark: Any) -> dict[str, Any]:
     if email_backend == "outbox":
         return {}
-    return {
-        "adapters_preset": "real",
+    return REAL_ADAPTERS | {
         "postmark_server_token": fake_postmark.token,
         "postmark_from_email": "bookings@mais.test",
         "postmark_api_base": fake_postmark.base_url,

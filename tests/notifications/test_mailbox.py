@@ -9,6 +9,7 @@ from icalendar import Calendar
 
 from mais.adapters.email import Attachment, EmailMessage
 from tests.adapters.email.test_postmark import ICS
+from tests.factories.world import REAL_ADAPTERS
 
 HOSTILE_SUBJECT = '<script>alert("subject")</script> Booking'
 
@@ -116,13 +117,7 @@ async def test_unknown_or_malformed_message_ids_are_404(container, client, path)
 class TestRealMode:
     @pytest.fixture
     def settings_overrides(self) -> dict[str, Any]:
-        return {
-            "adapters_preset": "real",
-            "stripe_secret_key": "sk_test_0123456789abcdef",
-            "stripe_webhook_secret": "whsec_test_secret",
-            "stripe_success_url": "http://testserver/success",
-            "stripe_cancel_url": "http://testserver/cancel",
-        }
+        return REAL_ADAPTERS
 
     async def test_the_mailbox_does_not_exist_outside_mock_mode(self, container, client):
         message_id = await _send(container)  # outbox fallback: no Postmark token

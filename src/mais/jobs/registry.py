@@ -63,4 +63,6 @@ def load_handlers() -> None:
 JOB_MODULES: list[str] = [
     "mais.notifications.tasks",
     "mais.calendar.tasks",
+    "mais.bookings.tasks",
+    "mais.payments.tasks",
 ]

@@ -30,6 +30,7 @@ class TenantContext:
     stripe_account_id: str | None
     stripe_charges_enabled: bool
     allowed_embed_origins: tuple[str, ...] = field(default_factory=tuple)
+    calendar_id: str | None = None
 
     @property
     def is_active(self) -> bool:
@@ -52,6 +53,7 @@ class TenantContext:
             stripe_account_id=tenant.stripe_account_id,
             stripe_charges_enabled=tenant.stripe_charges_enabled,
             allowed_embed_origins=tuple(tenant.allowed_embed_origins or ()),
+            calendar_id=tenant.calendar_id,
         )
 
     def dumps(self) -> bytes:

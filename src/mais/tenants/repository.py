@@ -30,6 +30,12 @@ class TenantRepository:
         result = await self.session.execute(select(Tenant).where(Tenant.slug == slug))
         return result.scalar_one_or_none()
 
+    async def get_by_stripe_account(self, account_id: str) -> Tenant | None:
+        result = await self.session.execute(
+            select(Tenant).where(Tenant.stripe_account_id == account_id)
+        )
+        return result.scalar_one_or_none()
+
     async def slug_exists(self, slug: str) -> bool:
         result = await self.session.execute(select(Tenant.id).where(Tenant.slug == slug))
         return result.first() is not None

@@ -1,0 +1,126 @@
+"""Busy days from the tenant's external calendar, cached briefly and failing open.
+
+Lookups are cached per calendar month under `calendar-busy:<tenant id>:<calendar>:<YYYY-MM>`
+for 60 s: the widget's month view and the checkout of a day in it share one entry. The
+keys are deliberately not under `catalog:`: a catalog edit does not change anyone's
+calendar, and the short lifetime bounds how stale a busy day can be. A calendar outage
+(error or timeout) must never block bookings: it is logged, counted, and treated as
+"no busy days"."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import orjson
+
+from mais.adapters.cache import Cache
+from mais.adapters.calendar import CalendarPort, CalendarUnavailable
+
+log = logging.getLogger("mais.availability.calendar")
+
+BUSY_TTL_SECONDS = 60
+LOOKUP_TIMEOUT_SECONDS = 3.0
+
+
+@dataclass
+class CalendarLookupStats:
+    """Counters for the metrics endpoint: calendar reads that failed open."""
+
+    failures: int = 0
+    timeouts: int = 0
+
+
+CALENDAR_STATS = CalendarLookupStats()
+
+
+def _month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def months_covering(start: date, end: date) -> list[date]:
+    months, current = [], _month_start(start)
+    while current <= end:
+        months.append(current)
+        current = _next_month(current)
+    return months
+
+
+def busy_key(tenant_id: uuid.UUID, calendar_id: str, month: date) -> str:
+    return f"calendar-busy:{tenant_id}:{calendar_id}:{month:%Y-%m}"
+
+
+class CalendarBusyDays:
+    def __init__(
+        self,
+        calendar: CalendarPort,
+        cache: Cache,
+        *,
+        timeout_seconds: float = LOOKUP_TIMEOUT_SECONDS,
+    ) -> None:
+        self.calendar = calendar
+        self.cache = cache
+        self.timeout_seconds = timeout_seconds
+
+    async def busy_between(
+        self, tenant_id: uuid.UUID, calendar_id: str | None, start: date, end: date, timezone: str
+    ) -> set[date]:
+        if not calendar_id:
+            return set()
+        months = months_covering(start, end)
+        busy: set[date] = set()
+        missing: list[date] = []
+        for month in months:
+            cached = await self.cache.get(busy_key(tenant_id, calendar_id, month))
+            if cached is None:
+                missing.append(month)
+            else:
+                busy.update(date.fromisoformat(d) for d in orjson.loads(cached))
+        if missing:
+            fetched = await self._fetch(
+                calendar_id, missing[0], _next_month(missing[-1]) - timedelta(days=1), timezone
+            )
+            if fetched is not None:
+                for month in missing:
+                    in_month = sorted(d for d in fetched if _month_start(d) == month)
+                    await self.cache.set(
+                        busy_key(tenant_id, calendar_id, month),
+                        orjson.dumps([d.isoformat() for d in in_month]),
+                        BUSY_TTL_SECONDS,
+                    )
+                busy.update(fetched)
+        return {d for d in busy if start <= d <= end}
+
+    async def _fetch(
+        self, calendar_id: str, start: date, end: date, timezone: str
+    ) -> set[date] | None:
+        try:
+            return await asyncio.wait_for(
+                self.calendar.busy_dates(calendar_id, start, end, timezone), self.timeout_seconds
+            )
+        except TimeoutError:
+            CALENDAR_STATS.timeouts += 1
+            CALENDAR_STATS.failures += 1
+            log.warning(
+                "calendar busy lookup timed out; treating days as free",
+                extra={"calendar": calendar_id},
+            )
+        except CalendarUnavailable as exc:
+            CALENDAR_STATS.failures += 1
+            log.warning(
+                "calendar unavailable; treating days as free: %s",
+                exc,
+                extra={"calendar": calendar_id},
+            )
+        except Exception:
+            # A bug in an adapter must not stop bookings either; it is loud in the logs.
+            CALENDAR_STATS.failures += 1
+            log.exception("calendar busy lookup failed; treating days as free")
+        return None

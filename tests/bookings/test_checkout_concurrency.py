@@ -1,0 +1,67 @@
+"""Races for one date, with real concurrency against PostgreSQL (each request its own
+connection and transaction): the partial unique index decides, never luck."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import func, select
+
+from mais.models import Booking
+from tests.factories.world import add_catalog, checkout_body, days_ahead, make_tenant
+
+# Real write concurrency needs PostgreSQL (SQLite has a single writer): these tests run in
+# the service-backed run only (deselected, not skipped, from the SQLite run).
+pytestmark = pytest.mark.postgres
+
+
+async def _live_bookings(container) -> int:
+    async with container.db.sessionmaker() as session:
+        query = (
+            select(func.count())
+            .select_from(Booking)
+            .where(Booking.status.in_(["held", "confirmed"]))
+        )
+        return int((await session.execute(query)).scalar_one())
+
+
+async def test_twenty_concurrent_checkouts_for_one_date_give_exactly_one_hold(container, client):
+    tenant = await add_catalog(container, await make_tenant(container))
+    day = days_ahead(container, 45)
+    await client.get("/v1/packages", headers=tenant.headers)  # warm the key resolution
+
+    responses = await asyncio.gather(
+        *(
+            client.post(
+                "/v1/bookings/checkout", json=checkout_body(tenant, day), headers=tenant.headers
+            )
+            for _ in range(20)
+        )
+    )
+
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [201] + [409] * 19, [
+        r.text for r in responses if r.status_code not in (201, 409)
+    ]
+    for response in responses:
+        if response.status_code == 409:
+            assert response.json()["error"] == "DATE_UNAVAILABLE"
+            assert response.json()["details"]["reason"] == "held"
+    assert await _live_bookings(container) == 1
+
+
+async def test_concurrent_duplicates_with_one_idempotency_key_make_one_hold(container, client):
+    tenant = await add_catalog(container, await make_tenant(container))
+    body = checkout_body(tenant, days_ahead(container, 46))
+    headers = tenant.headers | {"Idempotency-Key": "double-click"}
+    await client.get("/v1/packages", headers=tenant.headers)
+
+    responses = await asyncio.gather(
+        *(client.post("/v1/bookings/checkout", json=body, headers=headers) for _ in range(8))
+    )
+
+    assert [r.status_code for r in responses] == [201] * 8
+    assert len({r.json()["bookingId"] for r in responses}) == 1
+    assert len({r.json()["accessToken"] for r in responses}) == 1
+    assert await _live_bookings(container) == 1
