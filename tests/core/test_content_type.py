@@ -73,3 +73,21 @@ def test_json_media_type_recognition():
     assert not is_json_media_type("text/json")
     assert not is_json_media_type("")
     assert not is_json_media_type(None)
+
+
+async def test_real_checkout_route_refuses_form_bodies_and_the_webhook_is_exempt(container, app):
+    from tests.factories.world import make_tenant
+
+    tenant = await make_tenant(container)
+    async with client_for(app) as http:
+        checkout = await http.post(
+            "/v1/bookings/checkout",
+            content=b"packageId=garden&eventDate=2030-06-01",
+            headers=tenant.headers | {"content-type": "application/x-www-form-urlencoded"},
+        )
+        webhook = await http.post(
+            "/v1/webhooks/stripe", content=b"{}", headers={"content-type": "text/plain"}
+        )
+    assert checkout.status_code == 415
+    assert checkout.json()["error"] == "UNSUPPORTED_MEDIA_TYPE"
+    assert webhook.status_code == 400  # judged by its signature, not its content type
