@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from mais.app import create_app
@@ -136,3 +138,28 @@ async def test_limits_are_configurable():
     await limiter.auth_failed("ip")
     with pytest.raises(RateLimited):
         await limiter.ensure_auth_allowed("ip")
+
+
+@pytest.mark.redis
+async def test_batched_counts_are_added_to_redis_exactly_once(settings):
+    """A request that syncs with Redis while a flush of the same window runs: the counts
+    counted locally before it reach Redis once, not twice (once would-be 429s early)."""
+    now = [0.0]
+    limiter = RateLimiter(
+        settings.redis_url,
+        api_per_minute=100,
+        auth_attempts=5,
+        auth_window_minutes=15,
+        clock=lambda: now[0],
+    )
+    try:
+        await limiter.check_api("tenant", "ip")  # first: synchronous, learns the count
+        await limiter.check_api("tenant", "ip")  # counted locally
+        now[0] = 10.0  # the learned count is stale: the next request asks Redis
+        await asyncio.gather(limiter.check_api("tenant", "ip"), limiter.flush())
+        await limiter.flush()
+        key = limiter.api_item.key_for("api", "tenant", "ip")
+        assert limiter._storage is not None
+        assert await limiter._storage.get(key) == 3
+    finally:
+        await limiter.close()
