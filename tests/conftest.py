@@ -48,13 +48,19 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked `postgres` or `redis` exist only in the service-backed run: they are
-    deselected (not skipped) from the SQLite run, where they have nothing to test."""
+    """Tests marked `postgres` or `redis` run only on the postgres+redis backend: they are
+    deselected elsewhere (never skipped-and-counted)."""
     keep, drop = [], []
     for item in items:
-        backend = getattr(getattr(item, "callspec", None), "params", {}).get("backend")
-        needs_services = item.get_closest_marker("postgres") or item.get_closest_marker("redis")
-        (drop if needs_services and backend == "sqlite+memory" else keep).append(item)
+        needs_services = any(item.iter_markers("postgres")) or any(item.iter_markers("redis"))
+        callspec = getattr(item, "callspec", None)
+        backend = callspec.params.get("backend") if callspec else None
+        if needs_services and (
+            backend == "sqlite+memory" or (backend is None and "postgres+redis" not in BACKENDS)
+        ):
+            drop.append(item)
+        else:
+            keep.append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
@@ -103,6 +109,18 @@ def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
         upgrade(url)
         yield url
+
+
+@pytest.fixture
+def empty_database_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    """A new database with nothing in it (not migrated), on this run's backend."""
+    if backend.startswith("postgres"):
+        assert TEST_DATABASE_URL
+        url = _create_postgres_database(TEST_DATABASE_URL)
+        yield url
+        _drop_postgres_database(TEST_DATABASE_URL, url)
+    else:
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
 
 
 @pytest.fixture(scope="session")
@@ -217,3 +235,25 @@ def webhooks_to_app(app: Any, container: Any) -> Any:
     """Mock payments deliver their signed webhooks through this app (no network)."""
     container.payments.webhook_transport = httpx.ASGITransport(app=app)
     return container.payments
+
+
+# --- a world whose database cannot be reached ---------------------------------------------
+
+
+@pytest.fixture
+async def db_down_app(data_dir: Path) -> AsyncIterator[Any]:
+    """The app pointed at a PostgreSQL port nothing listens on (refused at once)."""
+    from mais.app import create_app
+    from mais.container import build_container
+    from tests.factories.services import free_port
+
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        app_env="test",
+        database_url=f"postgresql://postgres@127.0.0.1:{free_port()}/mais",
+        data_dir=data_dir,
+        frontend_url="http://testserver",
+    )
+    built = build_container(settings)
+    yield create_app(settings, built)
+    await built.close()

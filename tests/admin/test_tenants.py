@@ -228,13 +228,11 @@ async def test_read_only_view_of_a_tenants_bookings(container, client, admin):
     ).status_code == 403
 
 
-async def test_starting_stripe_onboarding_for_a_tenant_is_a_link_to_the_payments_branch(
-    container, client, admin
-):
+async def test_platform_admin_starts_stripe_onboarding_for_a_tenant(container, client, admin):
     alpha = await make_tenant(container, "alpha-events")
 
-    # LINK(payments): `{url}` of an Account Link once the payment adapter is merged.
     response = await client.post(f"{BASE}/{alpha.id}/stripe/connect", headers=admin)
 
-    assert response.status_code == 501
+    assert response.status_code == 200
+    assert "/mock/connect/acct_" in response.json()["url"]
     assert (await client.post(f"{BASE}/nope/stripe/connect", headers=admin)).status_code == 404

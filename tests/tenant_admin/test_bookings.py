@@ -13,6 +13,7 @@ from mais.audit.service import STRIPE, record
 from mais.models import BookingStatus
 from mais.tenant_admin import service
 from tests.factories.admin import add_booking
+from tests.factories.world import confirmed_booking, days_ahead
 
 BASE = "/v1/tenant-admin/bookings"
 DAY = date.today() + timedelta(days=100)
@@ -203,28 +204,34 @@ async def test_csv_export_applies_the_filters_and_streams_every_row(
     assert [r["couple_name"] for r in filtered_rows] == ["Couple 4"]
 
 
-async def test_cancel_and_refund_validate_input_and_then_reach_the_bookings_link(
+async def test_cancel_and_refund_validate_input_then_act_through_the_booking_service(
     container, client, alpha
 ):
-    booking_id = await add_booking(container, alpha.tenant)
+    first = await confirmed_booking(container, alpha.tenant, days_ahead(container, 40))
+    second = await confirmed_booking(container, alpha.tenant, days_ahead(container, 41))
 
     bad_refunds = [{"amountCents": 0}, {"amountCents": -1}, {"amountCents": "5"}]
     for body in bad_refunds:
-        response = await client.post(
-            f"{BASE}/{booking_id}/refund", headers=alpha.headers, json=body
-        )
+        response = await client.post(f"{BASE}/{first.id}/refund", headers=alpha.headers, json=body)
         assert response.status_code == 422
     too_long = await client.post(
-        f"{BASE}/{booking_id}/cancel", headers=alpha.headers, json={"reason": "x" * 501}
+        f"{BASE}/{first.id}/cancel", headers=alpha.headers, json={"reason": "x" * 501}
     )
     assert too_long.status_code == 422
 
-    # LINK(bookings): after the merge these answer 200 with the updated booking.
-    for action, body in (("cancel", {"reason": "Venue closed"}), ("refund", {})):
-        response = await client.post(
-            f"{BASE}/{booking_id}/{action}", headers=alpha.headers, json=body
-        )
-        assert response.status_code == 501
-        assert response.json()["error"] == "NOT_IMPLEMENTED"
-    detail = await client.get(f"{BASE}/{booking_id}", headers=alpha.headers)
-    assert detail.json()["status"] == "confirmed"
+    canceled = await client.post(
+        f"{BASE}/{first.id}/cancel", headers=alpha.headers, json={"reason": "Venue closed"}
+    )
+    assert canceled.status_code == 200
+    assert canceled.json()["status"] == "canceled"
+
+    partial = await client.post(
+        f"{BASE}/{second.id}/refund", headers=alpha.headers, json={"amountCents": 10_000}
+    )
+    assert partial.status_code == 200
+    assert partial.json()["status"] == "confirmed"
+    full = await client.post(f"{BASE}/{second.id}/refund", headers=alpha.headers, json={})
+    assert full.status_code == 200
+    assert full.json()["status"] == "refunded"
+    again = await client.post(f"{BASE}/{second.id}/refund", headers=alpha.headers, json={})
+    assert again.status_code == 409

@@ -152,12 +152,7 @@ CASES: dict[tuple[str, str], Case] = {
         lambda w: [(f"{PREFIX}/branding", {"json": {"primaryColor": "#000001"}})], "collection"
     ),
     ("POST", "/branding/logo"): Case(lambda w: [(f"{PREFIX}/branding/logo", png())], "collection"),
-    ("POST", "/stripe/connect"): Case(
-        # LINK(payments): 501 until the payment adapter is merged; then B's own link.
-        lambda w: [(f"{PREFIX}/stripe/connect", {})],
-        "collection",
-        ok_statuses={200, 501},
-    ),
+    ("POST", "/stripe/connect"): Case(lambda w: [(f"{PREFIX}/stripe/connect", {})], "collection"),
     ("GET", "/stripe/status"): Case(lambda w: [(f"{PREFIX}/stripe/status", {})], "collection"),
     ("GET", "/bookings"): Case(
         lambda w: [

@@ -199,9 +199,8 @@ async def test_sixth_photo_is_409(client, alpha):
     assert sixth.json()["error"] == "PHOTO_LIMIT_REACHED"
 
 
-async def test_concurrent_uploads_never_exceed_five_photos(container, client, alpha, backend):
-    if not backend.startswith("postgres"):
-        pytest.skip("row locks need PostgreSQL; SQLite has one writer and no FOR UPDATE")
+@pytest.mark.postgres  # row locks (FOR UPDATE) are what this proves
+async def test_concurrent_uploads_never_exceed_five_photos(container, client, alpha):
     for _ in range(3):
         await client.post(_photos_url(alpha), headers=alpha.headers, files=_upload(image_bytes()))
 

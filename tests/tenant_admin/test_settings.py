@@ -216,9 +216,10 @@ async def test_stripe_status_reports_the_tenants_onboarding_state(container, cli
     assert response.json()["requirementsDue"] == ["external_account"]
 
 
-async def test_stripe_connect_is_a_link_to_the_payments_branch(client, alpha):
-    # LINK(payments): becomes `{url}` of an Account Link once the payment adapter is merged.
+async def test_stripe_connect_answers_the_onboarding_link(client, alpha):
     response = await client.post("/v1/tenant-admin/stripe/connect", headers=alpha.headers)
 
-    assert response.status_code == 501
-    assert response.json()["error"] == "NOT_IMPLEMENTED"
+    assert response.status_code == 200
+    assert "/mock/connect/acct_" in response.json()["url"]
+    status = await client.get("/v1/tenant-admin/stripe/status", headers=alpha.headers)
+    assert status.json()["accountId"].startswith("acct_")

@@ -43,8 +43,8 @@ from mais.core.db import after_commit
 from mais.core.errors import Conflict, NotFound, ValidationFailed
 from mais.jobs.queue import wake_signal
 from mais.models import JobStatus, Tenant, WebhookEventStatus, utcnow
+from mais.payments import service as payments_service
 from mais.tenant_admin.schemas import AuditEntryOut
-from mais.tenant_admin.service import NotLinkedYet
 from mais.tenants.service import TenantService
 
 if TYPE_CHECKING:
@@ -269,7 +269,7 @@ class PlatformAdminService:
 async def retry_webhook_event(
     container: Container, session: AsyncSession, event_id: uuid.UUID
 ) -> None:
-    """LINK(bookings): hand the stored event to the payments domain's processor
-    (`retry_webhook_event` of the bookings branch), which processes it again from its
-    stored payload, idempotently, and marks it processed or failed."""
-    raise NotLinkedYet("Retrying webhook events is not available in this build yet.")
+    """Hand the stored event to the payments domain, which processes it again from its
+    stored payload (idempotently, in its own transaction) and marks it processed or
+    failed."""
+    await payments_service.retry_webhook_event(container, event_id)

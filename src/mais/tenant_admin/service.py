@@ -1,9 +1,7 @@
 """The tenant admin's view of bookings: list, search, detail, CSV export, cancel, refund.
 
 Listing and export read the booking model directly (scoped to the tenant). Cancel, refund
-and Stripe onboarding belong to the bookings/payments domain; they are reached through
-the three functions marked LINK below, the only places that still need wiring after the
-bookings branch is merged."""
+and Stripe onboarding are the bookings/payments domain's services, called from here."""
 
 from __future__ import annotations
 
@@ -18,9 +16,11 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mais.audit.service import Actor
+from mais.bookings.service import BookingService
 from mais.core.db import Database
-from mais.core.errors import AppError, NotFound
+from mais.core.errors import NotFound
 from mais.models import Booking
+from mais.payments.connect_service import ConnectService
 from mais.tenant_admin.repository import (
     BookingAddOnQueryRepository,
     BookingAuditRepository,
@@ -65,12 +65,9 @@ CSV_COLUMNS = (
 )
 
 
-class NotLinkedYet(AppError):
-    """An action whose implementation lives in a domain not wired into this build."""
-
-    status_code = 501
-    code = "NOT_IMPLEMENTED"
-    message = "This action is not available in this build."
+# Where Stripe sends the tenant's owner after onboarding (or when the link has expired).
+STRIPE_RETURN_PATH = "/tenant/stripe/return"
+STRIPE_REFRESH_PATH = "/tenant/stripe/refresh"
 
 
 def safe_cell(value: object) -> str:
@@ -216,9 +213,9 @@ class BookingAdminService:
 async def cancel_booking(
     container: Container, session: AsyncSession, actor: Actor, booking: Booking, reason: str | None
 ) -> None:
-    """LINK(bookings): `BookingService.cancel(booking, actor, reason)` — frees the date,
-    records the audit entry and enqueues the cancellation e-mails and calendar removal."""
-    raise NotLinkedYet("Cancelling bookings is not available in this build yet.")
+    """Frees the date, records the audit entry and queues the cancellation e-mails and the
+    calendar removal (`BookingService.cancel`)."""
+    await BookingService(session, container, booking.tenant_id).cancel(actor, booking.id, reason)
 
 
 async def refund_booking(
@@ -228,14 +225,22 @@ async def refund_booking(
     booking: Booking,
     amount_cents: int | None,
 ) -> None:
-    """LINK(bookings): `BookingService.refund(booking, actor, amount_cents)` — refunds
-    through the payment adapter (fee refunded in proportion, SPEC §3), audit, e-mails."""
-    raise NotLinkedYet("Refunding bookings is not available in this build yet.")
+    """Refunds through the payment adapter (fee refunded in proportion, SPEC §3), with the
+    audit entry and the refund e-mails (`BookingService.refund`)."""
+    await BookingService(session, container, booking.tenant_id).refund(
+        actor, booking.id, amount_cents
+    )
 
 
 async def stripe_onboarding_link(
     container: Container, session: AsyncSession, actor: Actor, tenant_id: uuid.UUID
 ) -> str:
-    """LINK(payments): create the Express account if the tenant has none, then an Account
-    Link with return/refresh URLs; returns its URL."""
-    raise NotLinkedYet("Stripe onboarding is not available in this build yet.")
+    """Creates the Express account if the tenant has none, then an Account Link whose
+    return/refresh URLs lead back to the tenant dashboard; returns its URL."""
+    base = container.settings.public_url
+    return await ConnectService(session, container).start_onboarding(
+        actor,
+        tenant_id,
+        return_url=f"{base}{STRIPE_RETURN_PATH}",
+        refresh_url=f"{base}{STRIPE_REFRESH_PATH}",
+    )
