@@ -140,10 +140,16 @@ class PgBouncer:
         host = self.target.host or "127.0.0.1"
         port = self.target.port or 5432
         password = f" password={self.target.password}" if self.target.password else ""
+        # The test database may be a schema chosen by the client's `options` startup
+        # parameter, which PgBouncer cannot forward: each server connection sets it instead.
+        options = str(self.target.query.get("options", ""))
+        schema = options.split("search_path=", 1)[1].split()[0] if "search_path=" in options else ""
+        connect_query = f" connect_query='SET search_path TO {schema}'" if schema else ""
         (self.workdir / "users.txt").write_text(f'"{user}" ""\n')
         (self.workdir / "pgbouncer.ini").write_text(
             "[databases]\n"
-            f"{database} = host={host} port={port} dbname={database} user={user}{password}\n"
+            f"{database} = host={host} port={port} dbname={database} user={user}{password}"
+            f"{connect_query}\n"
             "[pgbouncer]\n"
             "listen_addr = 127.0.0.1\n"
             f"listen_port = {self.port}\n"
