@@ -9,7 +9,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from mais.container import Container, build_container
+from mais.core.content_type import require_json_body
 from mais.core.errors import AppError, render_app_error, render_error
 from mais.core.middleware import RequestContextMiddleware
 from mais.observability.requests import record_request
@@ -77,6 +78,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        # Every route taking a JSON body refuses other content types with 415.
+        dependencies=[Depends(require_json_body)],
     )
     app.state.container = container
     app.state.started_at = time.monotonic()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import getpass
 import os
 import sys
 import tempfile
@@ -103,9 +102,14 @@ def _print_banner(settings: Settings, report: Any) -> None:
     from mais.demo.seed import DEMO_EMAIL, DEMO_PASSWORD, DEMO_SLUG
 
     base = settings.public_url
+    database = (
+        "embedded SQLite" if settings.runtime_database_url.startswith("sqlite") else "PostgreSQL"
+    )
+    cache = "Redis" if settings.redis_url else "in-process cache"
     lines = [
         "",
-        "  MAIS is running (development, embedded SQLite, mock adapters)",
+        f"  MAIS is running ({settings.app_env.value}, {database}, {cache}, "
+        f"{settings.adapters.value} adapters)",
         "",
         f"  Booking widget    {base}/widget?tenant={DEMO_SLUG}",
         f"  Storefront        {base}/t/{DEMO_SLUG}",
@@ -229,28 +233,48 @@ def create_tenant(
     password: Annotated[str | None, typer.Option(help="Tenant admin password")] = None,
     commission: Annotated[str | None, typer.Option(help="Commission percent (0-50)")] = None,
     timezone: Annotated[str | None, typer.Option(help="IANA time zone")] = None,
+    interactive: Annotated[
+        bool | None,
+        typer.Option(
+            "--interactive/--no-interactive",
+            help="Prompt for missing values (default: when stdin is a terminal).",
+        ),
+    ] = None,
 ) -> None:
     """Create a tenant and its admin; prints the public key and the secret key once."""
-    interactive = sys.stdin.isatty()
+    from mais.tenants.service import TenantDraft, draft_problems
 
-    def ask(value: str | None, prompt: str, default: str | None = None) -> str:
-        if value is not None:
-            return value
-        if not interactive:
-            _fail(f"--{prompt.split()[0].lower()} is required when not running interactively")
-        return str(typer.prompt(prompt, default=default))
-
-    slug = ask(slug, "Slug (e.g. demo-tenant)")
-    name = ask(name, "Business name")
-    email = ask(email, "Admin e-mail")
-    if password is None:
-        if not interactive:
-            _fail("--password is required when not running interactively")
-        password = getpass.getpass("Admin password: ")
-        if getpass.getpass("Repeat password: ") != password:
-            _fail("Passwords do not match.")
-    commission = ask(commission, "Commission percent", "10")
-    timezone = ask(timezone, "Time zone", "America/New_York")
+    settings = _settings()
+    problems = settings.problems()
+    if problems:
+        _fail(str(ConfigurationError(problems)))
+    if interactive is None:
+        interactive = sys.stdin.isatty()
+    given = {
+        "slug": slug,
+        "name": name,
+        "email": email,
+        "password": password,
+        "commission": commission,
+        "timezone": timezone,
+    }
+    if interactive:
+        values = _prompt_tenant(given)
+    else:
+        missing = [f"--{flag}" for flag in ("slug", "name", "email", "password") if not given[flag]]
+        if missing:
+            _fail(f"Missing {', '.join(missing)} (or run in a terminal to be prompted).")
+        values = {k: v for k, v in given.items() if v is not None}
+    draft = TenantDraft(
+        slug=values["slug"],
+        name=values["name"],
+        email=values["email"],
+        password=values["password"],
+        commission_percent=values.get("commission", "10"),
+        timezone=values.get("timezone", "America/New_York"),
+    )
+    if problems := draft_problems(draft):
+        _fail("Could not create the tenant:\n" + "\n".join(f"  - {p}" for p in problems))
 
     async def work(container: Container) -> Any:
         from mais.audit.service import Actor
@@ -261,24 +285,61 @@ def create_tenant(
             async with container.db.transaction() as session:
                 return await TenantService(session, container.resolver).create_tenant(
                     Actor(role="system", label="mais create-tenant"),
-                    slug=slug,
-                    name=name,
-                    email=email,
-                    password=password,
-                    commission_percent=commission,
-                    timezone=timezone,
+                    slug=draft.slug,
+                    name=draft.name,
+                    email=draft.email,
+                    password=draft.password,
+                    commission_percent=draft.commission_percent,
+                    timezone=draft.timezone,
                 )
         except AppError as exc:
             _fail(f"Could not create the tenant: {exc.message}")
 
-    created = _run_with_container(_settings(), work)
-    settings = _settings()
+    created = _run_with_container(settings, work)
+    base = settings.public_url
     typer.echo(f"Created tenant {created.tenant.slug} ({created.tenant.name})")
-    typer.echo(f"  Admin login:  {settings.public_url}/tenant/login  as {email}")
+    typer.echo(f"  Admin login:  {base}/tenant/login  as {draft.email}")
     typer.echo(f"  Public key:   {created.keys.public_key}")
     typer.echo(f"  Secret key:   {created.keys.secret_key}")
     typer.echo("  The secret key is shown only now; store it in your secret manager.")
-    typer.echo(f"  Widget:       {settings.public_url}/widget?tenant={created.tenant.slug}")
+    typer.echo(f"  Widget:       {base}/widget?tenant={created.tenant.slug}")
+    if settings.tenant_secrets_encryption_key is None and not settings.is_production:
+        typer.secho(
+            "  Note: TENANT_SECRETS_ENCRYPTION_KEY is not set, so the secret key is hashed with"
+            " the development key; it will not work on servers that set one.",
+            fg=typer.colors.YELLOW,
+        )
+
+
+def _prompt_tenant(given: dict[str, str | None]) -> dict[str, str]:
+    """Ask for every value not given as a flag, re-asking until each one is valid."""
+    from mais.tenants.service import field_problem
+
+    questions = [
+        ("slug", "Slug (e.g. demo-tenant)", None, False),
+        ("name", "Business name", None, False),
+        ("email", "Admin e-mail", None, False),
+        ("password", "Admin password", None, True),
+        ("commission", "Commission percent", "10", False),
+        ("timezone", "Time zone", "America/New_York", False),
+    ]
+    values: dict[str, str] = {}
+    for field, prompt, default, secret in questions:
+        value = given[field]
+        while True:
+            if value is None:
+                value = str(
+                    typer.prompt(
+                        prompt, default=default, hide_input=secret, confirmation_prompt=secret
+                    )
+                )
+            problem = field_problem(field, value)
+            if problem is None:
+                break
+            typer.secho(f"  {problem}", fg=typer.colors.RED, err=True)
+            value = None
+        values[field] = value
+    return values
 
 
 # --- doctor -----------------------------------------------------------------------
@@ -291,25 +352,30 @@ def doctor(
     ] = False,
 ) -> None:
     """Check configuration and connectivity; exit 1 with a list of problems."""
+    from pydantic import ValidationError
+
     from mais.doctor import run_checks
     from mais.doctor import send_test_error as send_sentry_test
 
     try:
         settings = _settings()
-    except Exception as exc:  # an unparsable variable is itself a finding
-        _fail(f"✗ configuration cannot be read: {exc}")
+    except ValidationError as exc:  # an unparsable variable is itself a finding
+        for error in exc.errors():
+            variable = ".".join(str(part) for part in error["loc"]) or "settings"
+            typer.secho(f"✗ configuration: {variable}: {error['msg']}", fg=typer.colors.RED)
+        _fail("\nThe configuration cannot be read; fix the variables above.")
         return
     results = asyncio.run(run_checks(settings))
     if send_test_error:
         results.append(send_sentry_test(settings))
-    failed = False
     for result in results:
         mark = "✓" if result.ok else "✗"
         colour = typer.colors.GREEN if result.ok else typer.colors.RED
         typer.secho(f"{mark} {result.name}: {result.detail}", fg=colour)
-        failed = failed or not result.ok
+    failed = sum(1 for result in results if not result.ok)
     if failed:
-        typer.secho("\nProblems found; fix the items marked ✗.", fg=typer.colors.RED, err=True)
+        noun = "problem" if failed == 1 else "problems"
+        typer.secho(f"\n{failed} {noun} found; fix the items marked ✗.", fg=typer.colors.RED)
         raise typer.Exit(1)
     typer.echo("\nAll checks passed.")
 

@@ -127,7 +127,10 @@ def build_container(settings: Settings) -> Container:
             auth_window_minutes=settings.rate_limit_auth_window_minutes,
         ),
         resolver=TenantResolver(
-            db, derive_hmac_key(settings.effective_encryption_key), shared=shared_cache
+            db,
+            derive_hmac_key(settings.effective_encryption_key),
+            previous_hmac_keys=[derive_hmac_key(k) for k in settings.previous_encryption_keys],
+            shared=shared_cache,
         ),
         storage=build_storage(settings),
         calendar=build_calendar(settings),

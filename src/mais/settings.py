@@ -432,6 +432,16 @@ class Settings(BaseSettings):
         for previous in self.tenant_secrets_previous_keys:
             if not _HEX64.match(previous):
                 found.append("TENANT_SECRETS_PREVIOUS_KEYS must list 64-hex-character keys")
+        if (
+            self.database_url
+            and not self.is_production  # production names its own, stricter rule
+            and not self.database_url.startswith(
+                ("postgres://", "postgresql://", "postgresql+", "sqlite:")
+            )
+        ):
+            found.append("DATABASE_URL must be a postgresql:// or sqlite:/// URL")
+        if self.redis_url and not self.redis_url.startswith(("redis://", "rediss://")):
+            found.append("REDIS_URL must be a redis:// or rediss:// URL")
         if self.hold_minutes < 30:
             found.append("HOLD_MINUTES must be at least 30 (Stripe Checkout's minimum)")
         if self.google_service_account_json_base64:
@@ -452,10 +462,13 @@ class Settings(BaseSettings):
         for name, value in required.items():
             if not value:
                 found.append(f"{name} is required in production")
-            elif _PLACEHOLDER.search(value) and name != "DATABASE_URL":
+            elif _PLACEHOLDER.search(value):
                 found.append(f"{name} still holds a placeholder value")
-        if self.database_url and not self.database_url.startswith(("postgres", "postgresql")):
-            found.append("DATABASE_URL must be a PostgreSQL URL in production")
+        for name, url in (("DATABASE_URL", self.database_url), ("DIRECT_URL", self.direct_url)):
+            if url and not url.startswith(("postgres://", "postgresql://", "postgresql+")):
+                found.append(f"{name} must be a PostgreSQL URL in production")
+        if self.redis_url and _PLACEHOLDER.search(self.redis_url):
+            found.append("REDIS_URL still holds a placeholder value")
         if self.jwt_secret and len(self.jwt_secret) < 32:
             found.append("JWT_SECRET must be at least 32 characters (openssl rand -hex 32)")
         if self.jwt_secret and self.jwt_secret == DEV_JWT_SECRET:
@@ -466,7 +479,7 @@ class Settings(BaseSettings):
             found.append("ADMIN_PASSWORD is the development default")
         if self.mock_adapters:
             found.append("ADAPTERS_PRESET=mock is not allowed in production")
-        if "PORT" not in os.environ:
+        if "port" not in self.model_fields_set:
             found.append("PORT is required in production")
         return found
 

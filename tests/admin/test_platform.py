@@ -203,7 +203,9 @@ async def test_webhook_events_listed_by_status_and_a_retry_that_fails_again_stay
     assert "KeyError" in retried.json()["lastError"]
     async with container.db.sessionmaker() as session:
         statuses = (await session.execute(select(WebhookEvent.status))).scalars().all()
+        actions = (await session.execute(select(AuditEntry.action))).scalars().all()
     assert sorted(statuses) == ["failed", "failed", "processed"]
+    assert "webhook_event.retried" in actions
 
 
 async def test_retrying_a_failed_webhook_event_processes_it_and_confirms_the_booking(

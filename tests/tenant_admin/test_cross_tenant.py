@@ -152,11 +152,7 @@ CASES: dict[tuple[str, str], Case] = {
         lambda w: [(f"{PREFIX}/branding", {"json": {"primaryColor": "#000001"}})], "collection"
     ),
     ("POST", "/branding/logo"): Case(lambda w: [(f"{PREFIX}/branding/logo", png())], "collection"),
-    ("POST", "/stripe/connect"): Case(
-        # B's own onboarding link (B's own account), never A's.
-        lambda w: [(f"{PREFIX}/stripe/connect", {})],
-        "collection",
-    ),
+    ("POST", "/stripe/connect"): Case(lambda w: [(f"{PREFIX}/stripe/connect", {})], "collection"),
     ("GET", "/stripe/status"): Case(lambda w: [(f"{PREFIX}/stripe/status", {})], "collection"),
     ("GET", "/bookings"): Case(
         lambda w: [

@@ -212,12 +212,13 @@ async def test_stripe_onboarding_link_then_status_after_the_account_is_updated(
     url = urlsplit(connect.json()["url"])
     assert url.path.startswith("/mock/connect/acct_mock")
     account_id = url.path.rsplit("/", 1)[1]
-    assert parse_qs(url.query)["return_url"] == ["http://testserver/tenant/stripe"]
+    assert parse_qs(url.query)["return_url"] == ["http://testserver/tenant/stripe/return"]
     again = await client.post("/v1/tenant-admin/stripe/connect", headers=alpha.key_headers)
     assert urlsplit(again.json()["url"]).path == url.path  # the same account, a new link
     # The owner finishes onboarding on Stripe's page; Stripe sends `account.updated`.
     done = await client.post(
-        f"/mock/connect/{account_id}", data={"return_url": "http://testserver/tenant/stripe"}
+        f"/mock/connect/{account_id}",
+        data={"return_url": "http://testserver/tenant/stripe/return"},
     )
     assert done.status_code == 303
 

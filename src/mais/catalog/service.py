@@ -32,7 +32,12 @@ def package_key(tenant_id: uuid.UUID, slug: str) -> str:
 
 
 async def invalidate_catalog(cache: Cache, tenant_id: uuid.UUID) -> None:
-    await cache.delete_prefix(catalog_prefix(tenant_id))
+    """Forget every cached catalog response of the tenant (after the change committed).
+    Marking the change first keeps a read that began before the commit from caching
+    the old rows (see `Cache.change_token`)."""
+    prefix = catalog_prefix(tenant_id)
+    await cache.mark_changed(prefix)
+    await cache.delete_prefix(prefix)
 
 
 def package_out(package: Package, storage: Storage) -> PackageOut:
@@ -83,10 +88,13 @@ class CatalogService:
         cached = await self.cache.get(key)
         if cached is not None:
             return cached
+        token = await self.cache.change_token(catalog_prefix(self.tenant_id))
         async with self.db.sessionmaker() as session:
             packages = await PackageRepository(session, self.tenant_id).list_published()
             body = _dump([package_out(p, self.storage) for p in packages])
-        await self.cache.set(key, body, CATALOG_TTL_SECONDS)
+        await self.cache.set_if_unchanged(
+            key, body, CATALOG_TTL_SECONDS, name=catalog_prefix(self.tenant_id), token=token
+        )
         return body
 
     async def package_json(self, slug: str) -> bytes | None:
@@ -94,10 +102,13 @@ class CatalogService:
         cached = await self.cache.get(key)
         if cached is not None:
             return cached
+        token = await self.cache.change_token(catalog_prefix(self.tenant_id))
         async with self.db.sessionmaker() as session:
             package = await PackageRepository(session, self.tenant_id).get_published(slug)
             if package is None:
                 return None
             body = _dump(package_out(package, self.storage))
-        await self.cache.set(key, body, CATALOG_TTL_SECONDS)
+        await self.cache.set_if_unchanged(
+            key, body, CATALOG_TTL_SECONDS, name=catalog_prefix(self.tenant_id), token=token
+        )
         return body

@@ -68,11 +68,15 @@ def _postgres_url(url: str, driver: str) -> str:
     return urlunsplit((f"postgresql+{driver}", parts.netloc, parts.path, urlencode(query), ""))
 
 
+# An unreachable database fails a request (503) or a CLI check in seconds, not minutes.
+CONNECT_TIMEOUT_SECONDS = 10
+
+
 def connect_args(url: str) -> dict[str, Any]:
     if is_sqlite(url):
         return {"timeout": 30}
     # No server-side prepared statements: they break behind transaction-mode poolers.
-    return {"prepare_threshold": None}
+    return {"prepare_threshold": None, "connect_timeout": CONNECT_TIMEOUT_SECONDS}
 
 
 def ensure_sqlite_dir(url: str) -> None:

@@ -35,10 +35,6 @@ def body_limit_for(path: str) -> int:
     return JSON_BODY_LIMIT
 
 
-class BodyTooLarge(Exception):
-    pass
-
-
 # Headers a handler may override (a widget page sets its own frame-ancestors).
 BASE_SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
     (b"x-content-type-options", b"nosniff"),
@@ -81,23 +77,31 @@ class RequestContextMiddleware:
 
         limit = body_limit_for(scope["path"])
         declared = _content_length(scope)
-        if declared is not None and declared > limit:
-            await _send_error(send, scope, 413, "PAYLOAD_TOO_LARGE", _too_large(limit))
-            request_id_var.reset(token)
-            request_path_var.reset(path_token)
-            return
         received = 0
+        rejected = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            # A body streamed without Content-Length (chunked) is counted as it arrives.
+            # Past the limit the 413 is sent here, and the app is told the client left,
+            # so whatever it answers instead is dropped by `send_wrapper`.
+            nonlocal received, rejected
+            if rejected:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise BodyTooLarge()
+                    rejected = True
+                    if not status_holder["started"]:
+                        status_holder["status"] = 413
+                        status_holder["started"] = True
+                        await _send_error(send, scope, 413, "PAYLOAD_TOO_LARGE", _too_large(limit))
+                    return {"type": "http.disconnect"}
             return message
 
         async def send_wrapper(message: Message) -> None:
+            if rejected:
+                return
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
                 status_holder["started"] = True
@@ -105,16 +109,19 @@ class RequestContextMiddleware:
                     list(message.get("headers", [])), request_id, https
                 )
             elif message["type"] == "http.response.body" and is_head:
-                message = {"type": "http.response.body", "body": b"", "more_body": False}
+                more = message.get("more_body", False)
+                message = {"type": "http.response.body", "body": b"", "more_body": more}
             await send(message)
 
         try:
-            await self.app(scope, limited_receive, send_wrapper)
-        except BodyTooLarge:
-            if not status_holder["started"]:
+            if declared is not None and declared > limit:
                 status_holder["status"] = 413
                 await _send_error(send, scope, 413, "PAYLOAD_TOO_LARGE", _too_large(limit))
+            else:
+                await self.app(scope, limited_receive, send_wrapper)
         except Exception as exc:
+            if rejected:
+                return
             log.exception("unhandled error", extra={"path": scope["path"]})
             if self.on_error is not None:
                 self.on_error(exc)

@@ -124,7 +124,11 @@ class RateLimiter:
             window.pending += 1
             self._ensure_flusher()
             return True
-        pending = window.pending if window is not None else 0
+        pending = 0
+        if window is not None:
+            # Take the local counts now: a flush running while this awaits Redis must not
+            # add them a second time.
+            pending, window.pending = window.pending, 0
         total = await self._storage.incr(key, expiry, amount=pending + 1)
         self._windows[key] = _Window(bucket=bucket, shared=total, synced_at=self._clock())
         return total <= limit

@@ -8,17 +8,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
-
 from mais.audit.service import Actor
 from mais.auth.passwords import hash_password
 from mais.auth.repository import UserRepository
 from mais.catalog.admin_service import CatalogAdminService, PackageDraft
 from mais.container import Container
 from mais.demo.images import demo_photo
-from mais.models import ApiKeyKind, BlackoutDate, Role, TenantApiKey, User, utcnow
+from mais.models import ApiKeyKind, BlackoutDate, Role, User, utcnow
 from mais.settings import DEV_ADMIN_EMAIL, DEV_ADMIN_PASSWORD
-from mais.tenants.repository import TenantRepository
+from mais.tenants.repository import ApiKeyRepository, TenantRepository
 from mais.tenants.service import TenantService
 
 SEED_ACTOR = Actor(role="system", label="mais seed")
@@ -119,14 +117,10 @@ async def _seed_demo_tenant(container: Container, report: SeedReport) -> None:
     async with container.db.transaction() as session:
         existing = await TenantRepository(session).get_by_slug(DEMO_SLUG)
         if existing is not None:
-            key = await session.execute(
-                select(TenantApiKey.lookup).where(
-                    TenantApiKey.tenant_id == existing.id,
-                    TenantApiKey.kind == ApiKeyKind.public,
-                    TenantApiKey.revoked_at.is_(None),
-                )
+            live = await ApiKeyRepository(session, existing.id).live_keys()
+            report.demo_public_key = next(
+                (key.lookup for key in live if key.kind == ApiKeyKind.public), None
             )
-            report.demo_public_key = key.scalar_one_or_none()
             return
         created = await TenantService(session, container.resolver).create_tenant(
             SEED_ACTOR,

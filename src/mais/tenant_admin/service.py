@@ -1,8 +1,7 @@
 """The tenant admin's view of bookings: list, search, detail, CSV export, cancel, refund.
 
 Listing and export read the booking model directly (scoped to the tenant). Cancel, refund
-and Stripe onboarding belong to the bookings/payments domain: the three functions at the
-end hand them to `BookingService` and `ConnectService`."""
+and Stripe onboarding are the bookings/payments domain's services, called from here."""
 
 from __future__ import annotations
 
@@ -39,9 +38,6 @@ if TYPE_CHECKING:
     from mais.container import Container
 
 EXPORT_CHUNK = 1000
-# Where Stripe's onboarding sends the tenant's owner back (and where an expired link is
-# renewed): the dashboard's Stripe page.
-STRIPE_DASHBOARD_PATH = "/tenant/stripe"
 # Spreadsheet programs run a cell starting with these as a formula (CSV injection).
 _FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 CSV_COLUMNS = (
@@ -62,6 +58,11 @@ CSV_COLUMNS = (
     "created_at",
     "confirmed_at",
 )
+
+
+# Where Stripe sends the tenant's owner after onboarding (or when the link has expired).
+STRIPE_RETURN_PATH = "/tenant/stripe/return"
+STRIPE_REFRESH_PATH = "/tenant/stripe/refresh"
 
 
 def safe_cell(value: object) -> str:
@@ -207,8 +208,8 @@ class BookingAdminService:
 async def cancel_booking(
     container: Container, session: AsyncSession, actor: Actor, booking: Booking, reason: str | None
 ) -> None:
-    """`BookingService.cancel`: frees the date, records the audit entry and queues the
-    cancellation e-mails and the calendar removal (409 BOOKING_NOT_CANCELABLE)."""
+    """Frees the date, records the audit entry and queues the cancellation e-mails and the
+    calendar removal (`BookingService.cancel`)."""
     await BookingService(session, container, booking.tenant_id).cancel(actor, booking.id, reason)
 
 
@@ -219,8 +220,8 @@ async def refund_booking(
     booking: Booking,
     amount_cents: int | None,
 ) -> None:
-    """`BookingService.refund`: refunds through the payment adapter (transfer reversed, fee
-    refunded in proportion, SPEC §3), audit, e-mails (409/422/502/503 as it says)."""
+    """Refunds through the payment adapter (fee refunded in proportion, SPEC §3), with the
+    audit entry and the refund e-mails (`BookingService.refund`)."""
     await BookingService(session, container, booking.tenant_id).refund(
         actor, booking.id, amount_cents
     )
@@ -229,9 +230,12 @@ async def refund_booking(
 async def stripe_onboarding_link(
     container: Container, session: AsyncSession, actor: Actor, tenant_id: uuid.UUID
 ) -> str:
-    """The Account Link where the tenant completes Stripe onboarding (the Express account is
-    created on first use); Stripe sends the owner back to the dashboard's Stripe page."""
-    back = f"{container.settings.public_url.rstrip('/')}{STRIPE_DASHBOARD_PATH}"
+    """Creates the Express account if the tenant has none, then an Account Link whose
+    return/refresh URLs lead back to the tenant dashboard; returns its URL."""
+    base = container.settings.public_url
     return await ConnectService(session, container).start_onboarding(
-        actor, tenant_id, return_url=back, refresh_url=back
+        actor,
+        tenant_id,
+        return_url=f"{base}{STRIPE_RETURN_PATH}",
+        refresh_url=f"{base}{STRIPE_REFRESH_PATH}",
     )

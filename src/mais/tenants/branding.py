@@ -76,11 +76,14 @@ async def branding_json(container: Container, tenant_id: uuid.UUID) -> bytes:
     cached = await container.cache.get(key)
     if cached is not None:
         return cached
+    token = await container.cache.change_token(catalog_prefix(tenant_id))
     async with container.db.sessionmaker() as session:
         tenant = await TenantRepository(session).get(tenant_id)
         assert tenant is not None, "resolved tenants exist"
         body = orjson.dumps(branding_of(tenant, container.storage).model_dump(by_alias=True))
-    await container.cache.set(key, body, CATALOG_TTL_SECONDS)
+    await container.cache.set_if_unchanged(
+        key, body, CATALOG_TTL_SECONDS, name=catalog_prefix(tenant_id), token=token
+    )
     return body
 
 

@@ -33,9 +33,9 @@ def new_secret_key(slug: str) -> str:
 
 
 def shape_of(key: str) -> KeyShape:
-    if PUBLIC_KEY_RE.match(key):
+    if PUBLIC_KEY_RE.fullmatch(key):
         return KeyShape.public
-    if SECRET_KEY_RE.match(key):
+    if SECRET_KEY_RE.fullmatch(key):
         return KeyShape.secret
     return KeyShape.malformed
 

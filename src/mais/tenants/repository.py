@@ -42,6 +42,11 @@ class TenantRepository:
         result = await self.session.execute(select(Tenant.id).where(Tenant.slug == slug))
         return result.first() is not None
 
+    async def email_taken(self, email: str) -> bool:
+        """Whether a tenant already uses this login e-mail (compared case-insensitively)."""
+        stmt = select(Tenant.id).where(func.lower(Tenant.email) == email.lower())
+        return (await self.session.execute(stmt)).first() is not None
+
     async def list(self, *, offset: int = 0, limit: int = 100) -> Sequence[Tenant]:
         result = await self.session.execute(
             select(Tenant).order_by(Tenant.created_at, Tenant.slug).offset(offset).limit(limit)
@@ -71,6 +76,14 @@ class ApiKeyRepository(TenantScopedRepository[TenantApiKey]):
     async def live_keys(self) -> Sequence[TenantApiKey]:
         result = await self.session.execute(self.scoped().where(TenantApiKey.revoked_at.is_(None)))
         return result.scalars().all()
+
+    async def relabel(self, old_lookup: str, new_lookup: str) -> None:
+        """Store a live key under a new lookup value (re-hashed under a new HMAC key)."""
+        await self.session.execute(
+            self.scoped_update()
+            .where(TenantApiKey.lookup == old_lookup, TenantApiKey.revoked_at.is_(None))
+            .values(lookup=new_lookup)
+        )
 
     async def revoke_live(self, kind: str, now: datetime) -> None:
         await self.session.execute(

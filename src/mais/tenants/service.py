@@ -1,5 +1,7 @@
 """Business rules for tenants: creation with their first admin and keys, key rotation,
-settings (booking window, embed origins, calendar) and platform-admin changes."""
+settings (booking window, embed origins, calendar), suspension and platform-admin
+changes. Every change that alters how a key resolves invalidates the resolver's cached
+entries once it has committed."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mais.audit.service import Actor, record
@@ -51,6 +54,18 @@ class NewTenant:
     invited: bool = False  # created without a password: send the invitation e-mail
 
 
+@dataclass(frozen=True)
+class TenantDraft:
+    """What creating a tenant needs; `password` None means no admin login yet (invite)."""
+
+    slug: str
+    name: str
+    email: str
+    password: str | None = None
+    commission_percent: float | str | Decimal | None = None
+    timezone: str | None = None
+
+
 def percent_to_bps(percent: float | str | Decimal) -> int:
     """'12.5' → 1250. Commission is 0–50 % with at most two decimals (SPEC §2)."""
     try:
@@ -62,6 +77,57 @@ def percent_to_bps(percent: float | str | Decimal) -> int:
     if value != value.quantize(Decimal("0.01")):
         raise ValidationFailed("commissionPercent may have at most two decimals")
     return int((value * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def email_problem(email: str) -> str | None:
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError as exc:
+        return f"email is not valid: {exc}"
+    return None
+
+
+def field_problem(field: str, value: str) -> str | None:
+    """Why `value` cannot be a new tenant's `field` (draft field names), or None."""
+    if field == "slug":
+        problem = slug_problem(value)
+        return f"slug {problem}" if problem else None
+    if field == "name":
+        if not value.strip():
+            return "name is required"
+        return "name must be at most 200 characters" if len(value.strip()) > 200 else None
+    if field == "email":
+        return email_problem(value)
+    if field == "password":
+        problem = password_problem(value)
+        return f"password {problem}" if problem else None
+    try:
+        if field in ("commission", "commission_percent"):
+            percent_to_bps(value)
+        elif field == "timezone":
+            validate_timezone(value)
+    except ValidationFailed as exc:
+        return exc.message
+    return None
+
+
+_WIRE_NAMES = {"commission_percent": "commissionPercent"}
+
+
+def draft_problems(draft: TenantDraft) -> list[str]:
+    """Every reason the draft cannot become a tenant (uniqueness aside), one line each."""
+    return [problem for _field, problem in _draft_issues(draft)]
+
+
+def _draft_issues(draft: TenantDraft) -> list[tuple[str, str]]:
+    issues = []
+    for field in ("slug", "name", "email", "password", "commission_percent", "timezone"):
+        value = getattr(draft, field)
+        if value is None and field in ("password", "commission_percent", "timezone"):
+            continue
+        if problem := field_problem(field, str(value)):
+            issues.append((_WIRE_NAMES.get(field, field), problem))
+    return issues
 
 
 def bps_to_percent(bps: int) -> float:
@@ -190,16 +256,15 @@ class TenantService:
         timezone: str | None = None,
         currency: str = "usd",
     ) -> NewTenant:
-        problem = slug_problem(slug)
-        if problem:
-            raise ValidationFailed(f"slug {problem}", details=[{"field": "slug", "issue": problem}])
-        if not name.strip():
-            raise ValidationFailed("name is required", details=[{"field": "name"}])
-        if password is not None and (issue := password_problem(password)):
-            raise ValidationFailed(f"password {issue}", details=[{"field": "password"}])
+        draft = TenantDraft(slug, name, email, password, commission_percent, timezone)
+        if issues := _draft_issues(draft):
+            raise ValidationFailed(
+                "; ".join(problem for _field, problem in issues),
+                details=[{"field": field, "issue": problem} for field, problem in issues],
+            )
         if await self.tenants.slug_exists(slug):
             raise SlugTaken()
-        if await self.users.get_by_email(email) is not None:
+        if await self.tenants.email_taken(email) or await self.users.get_by_email(email):
             raise EmailTaken()
         tenant = Tenant(
             slug=slug,
@@ -234,7 +299,21 @@ class TenantService:
             after={"slug": slug, "name": tenant.name, "commissionBps": tenant.commission_bps},
         )
         await self.session.flush()
+        # A request for this slug before it existed may be cached as "no such tenant".
+        await self.invalidate_after_commit(tenant)
         return NewTenant(tenant=tenant, keys=keys, admin=admin, invited=password is None)
+
+    async def set_status(self, actor: Actor, tenant: Tenant, status: str) -> Tenant:
+        """Suspend or reactivate. A suspended tenant's keys and widget answer 403
+        TENANT_INACTIVE as soon as this commits (within seconds in other processes)."""
+        try:
+            new_status = TenantStatus(status)
+        except ValueError as exc:
+            allowed = ", ".join(TenantStatus)
+            raise ValidationFailed(
+                f"status must be one of: {allowed}", details=[{"field": "status"}]
+            ) from exc
+        return await self.update_tenant(actor, tenant, status=new_status)
 
     async def rotate_keys(self, actor: Actor, tenant: Tenant) -> IssuedKeys:
         """New public and secret keys; the old ones stop working when this commits."""

@@ -26,7 +26,7 @@ def slug_problem(slug: str) -> str | None:
         return "must start with a lowercase letter"
     if slug.endswith("-"):
         return "must not end with a hyphen"
-    if not _SLUG_RE.match(slug):
+    if not _SLUG_RE.fullmatch(slug):
         return "may contain only lowercase letters, digits and hyphens"
     if slug in RESERVED_SLUGS:
         return "is a reserved word"

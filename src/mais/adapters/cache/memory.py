@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections import OrderedDict
 from typing import Any
@@ -16,6 +17,7 @@ class MemoryCache(Cache):
         self._entries: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
         self._max = max_entries
         self._clock = clock
+        self._tokens: dict[str, bytes] = {}
         self.counters = CacheStats()
 
     def _live(self, key: str) -> bytes | None:
@@ -53,6 +55,23 @@ class MemoryCache(Cache):
     async def delete(self, *keys: str) -> None:
         for key in keys:
             self._entries.pop(key, None)
+
+    async def change_token(self, name: str) -> bytes | None:
+        return self._tokens.get(name)
+
+    async def mark_changed(self, *names: str) -> None:
+        if len(self._tokens) + len(names) > self._max:
+            self._tokens.clear()  # forgetting tokens only refuses some fills: still safe
+        for name in names:
+            self._tokens[name] = secrets.token_bytes(8)
+
+    async def set_if_unchanged(
+        self, key: str, value: bytes, ttl_seconds: int, *, name: str, token: bytes | None
+    ) -> bool | None:
+        if self._tokens.get(name) != token:
+            return False
+        await self.set(key, value, ttl_seconds)
+        return True
 
     async def delete_prefix(self, prefix: str) -> int:
         doomed = [key for key in self._entries if key.startswith(prefix)]

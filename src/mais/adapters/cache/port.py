@@ -50,6 +50,27 @@ class Cache(abc.ABC):
     @abc.abstractmethod
     async def delete(self, *keys: str) -> None: ...
 
+    # Change tokens close the read-then-write race of a cache filled from the database: a
+    # reader that loaded rows before a change committed must not store them after the
+    # change's invalidation. The reader takes the token of what it caches *before* reading
+    # the database and stores only if the token is unchanged; an invalidation first gives
+    # the token a new random value (`mark_changed`), then deletes.
+
+    @abc.abstractmethod
+    async def change_token(self, name: str) -> bytes | None:
+        """The current token of `name` (None when it never changed)."""
+
+    @abc.abstractmethod
+    async def mark_changed(self, *names: str) -> None:
+        """Give each name a new token: fills that read the old one are refused."""
+
+    @abc.abstractmethod
+    async def set_if_unchanged(
+        self, key: str, value: bytes, ttl_seconds: int, *, name: str, token: bytes | None
+    ) -> bool | None:
+        """`set`, unless `name`'s token is no longer `token`. True when stored, False when
+        refused because `name` changed, None when the backend could not be asked."""
+
     @abc.abstractmethod
     async def delete_prefix(self, prefix: str) -> int:
         """Remove every key starting with `prefix`; returns how many were removed."""

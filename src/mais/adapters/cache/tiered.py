@@ -61,6 +61,22 @@ class TieredCache(Cache):
         await self._publish(f"prefix:{prefix}")
         return removed
 
+    async def change_token(self, name: str) -> bytes | None:
+        return await self.shared.change_token(name)
+
+    async def mark_changed(self, *names: str) -> None:
+        await self.shared.mark_changed(*names)
+
+    async def set_if_unchanged(
+        self, key: str, value: bytes, ttl_seconds: int, *, name: str, token: bytes | None
+    ) -> bool | None:
+        stored = await self.shared.set_if_unchanged(key, value, ttl_seconds, name=name, token=token)
+        # Refused means the rows changed after this value was read: keep it nowhere. With
+        # Redis unreachable the local tier still serves, as `set` does.
+        if stored is not False:
+            await self.local.set(key, value, min(ttl_seconds, self.local_ttl))
+        return stored
+
     async def _publish(self, message: str) -> None:
         try:
             await self.shared.client.publish(INVALIDATION_CHANNEL, message)
