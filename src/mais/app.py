@@ -105,6 +105,7 @@ def _include_routers(app: FastAPI) -> None:
     from mais.payments.endpoints import router as webhooks_router
     from mais.payments.mock_endpoints import router as mock_payments_router
     from mais.tenants.endpoints import router as tenant_router
+    from mais.widget.endpoints import router as widget_router
 
     app.include_router(health_router)
     app.include_router(metrics_router)
@@ -115,6 +116,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(bookings_router)
     app.include_router(webhooks_router)
     app.include_router(mock_payments_router)  # pages answer 404 unless payments are mocked
+    app.include_router(widget_router)
 
 
 def _install_error_handlers(app: FastAPI) -> None:

@@ -1,0 +1,125 @@
+"""The booking widget in a real browser: embedded on a tenant's site from another origin,
+paid in the mock checkout, confirmed by the signed webhook, announced to the host page."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import date
+from typing import Any
+
+import pytest
+from playwright.async_api import Browser, FrameLocator, Page, expect
+
+from mais.notifications.compose import booking_reference
+from tests.factories.live_server import HostPages, LiveServer
+from tests.factories.world import TenantWorld, add_catalog, days_ahead, make_tenant
+
+pytestmark = pytest.mark.browser
+
+PASSING_CARD = "4242 4242 4242 4242"
+DECLINED_CARD = "4000 0000 0000 0002"
+
+
+async def embedded_tenant(container: Any, host_pages: HostPages) -> TenantWorld:
+    world = await make_tenant(
+        container,
+        f"farm-{uuid.uuid4().hex[:8]}",
+        allowed_embed_origins=[host_pages.origin],
+    )
+    return await add_catalog(container, world, photos=2)
+
+
+def script_snippet(live_server: LiveServer, slug: str, **data: str) -> str:
+    extra = "".join(f' data-{name}="{value}"' for name, value in data.items())
+    return (
+        f'<div id="booking"></div><script src="{live_server.url}/embed.js" '
+        f'data-tenant="{slug}" data-container="booking"{extra} async></script>'
+    )
+
+
+async def show_month(frame: FrameLocator | Page, day: date) -> None:
+    """Move the calendar to the day's month with its "next month" button."""
+    calendar = frame.locator(".calendar")
+    for _ in range(24):
+        shown = await calendar.get_attribute("data-month")
+        if shown == f"{day:%Y-%m}":
+            return
+        await frame.get_by_role("button", name="Next month").click()
+        await expect(calendar).not_to_have_attribute("data-month", shown or "")
+    raise AssertionError(f"the calendar never showed {day:%Y-%m}")
+
+
+async def choose_date(frame: FrameLocator | Page, day: date) -> None:
+    await show_month(frame, day)
+    await frame.locator(f'button.day[data-date="{day.isoformat()}"]').click()
+    await expect(frame.locator("[data-chosen-date]")).to_contain_text(f"{day:%B} {day.day}")
+
+
+async def fill_details(frame: FrameLocator | Page, couple: str = "Ada & Grace") -> None:
+    await frame.get_by_label("Your names").fill(couple)
+    await frame.get_by_label("E-mail").fill(f"couple-{uuid.uuid4().hex[:6]}@example.com")
+
+
+async def pay(popup: Page, card: str) -> None:
+    await expect(popup).to_have_url(re.compile(r"/mock/checkout/"))
+    await popup.get_by_label("Card number").fill(card)
+    await popup.get_by_role("button", name=re.compile(r"^Pay ")).click()
+
+
+async def host_events(page: Page, kind: str) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = await page.evaluate(
+        "(kind) => window.maisEvents.filter((e) => e.type === kind).map((e) => e.detail)", kind
+    )
+    return events
+
+
+async def test_a_couple_books_and_pays_inside_the_embed_on_the_tenants_site(
+    container, live_server, host_pages, browser: Browser
+):
+    world = await embedded_tenant(container, host_pages)
+    day = days_ahead(container, 40)
+    host_url = host_pages.add(f"/{world.slug}", script_snippet(live_server, world.slug))
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    page = await context.new_page()
+    await page.goto(host_url)
+    frame = page.frame_locator("#booking iframe")
+
+    await frame.get_by_role("link", name="Garden Ceremony").click()
+    await choose_date(frame, day)
+    total = frame.locator("[data-total]")
+    await expect(total).to_have_text("$3,500.00")
+    await frame.get_by_label(re.compile("Violinist")).check()
+    await expect(total).to_have_text("$3,750.00")
+    await frame.get_by_label(re.compile("Champagne")).check()
+    await expect(total).to_have_text("$4,150.00")
+    await fill_details(frame)
+    async with context.expect_page() as opened:
+        await frame.get_by_role("button", name="Continue to payment").click()
+    popup = await opened.value
+    await expect(frame.get_by_role("heading", name="Your date is held")).to_be_visible()
+
+    await pay(popup, PASSING_CARD)
+
+    await expect(popup).to_have_url(re.compile(r"/success\?session_id="))
+    await expect(popup.get_by_role("heading", name="You're booked!")).to_be_visible()
+    await expect(popup.locator(".summary")).to_contain_text("Violinist")
+    await page.wait_for_function(
+        "window.maisEvents.some((e) => e.type === 'booking-confirmed')", timeout=15_000
+    )
+    confirmed = await host_events(page, "booking-confirmed")
+    started = await host_events(page, "booking-started")
+    assert len(confirmed) == 1
+    assert confirmed[0]["reference"] == booking_reference(uuid.UUID(started[0]["bookingId"]))
+    assert confirmed[0]["eventDate"] == day.isoformat()
+    assert await host_events(page, "ready")
+    assert await host_events(page, "resize")
+    await expect(frame.get_by_role("heading", name="You're booked!")).to_be_visible()
+
+    await frame.get_by_role("link", name=re.compile("^Back to ")).click()
+    await frame.get_by_role("link", name="Garden Ceremony").click()
+    await show_month(frame, day)
+    booked = frame.locator(f'button.day[data-date="{day.isoformat()}"]')
+    await expect(booked).to_have_attribute("aria-disabled", "true")
+    await expect(booked).to_have_attribute("aria-label", re.compile("already booked"))
+    await context.close()
