@@ -3,14 +3,17 @@ paid in the mock checkout, confirmed by the signed webhook, announced to the hos
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from playwright.async_api import Browser, FrameLocator, Page, expect
+from sqlalchemy import select
 
+from mais.models import Booking
 from mais.notifications.compose import booking_reference
 from tests.factories.live_server import HostPages, LiveServer
 from tests.factories.world import TenantWorld, add_catalog, days_ahead, make_tenant
@@ -122,4 +125,124 @@ async def test_a_couple_books_and_pays_inside_the_embed_on_the_tenants_site(
     booked = frame.locator(f'button.day[data-date="{day.isoformat()}"]')
     await expect(booked).to_have_attribute("aria-disabled", "true")
     await expect(booked).to_have_attribute("aria-label", re.compile("already booked"))
+    await context.close()
+
+
+async def test_a_declined_card_is_explained_and_the_date_stays_held_until_it_expires(
+    container, live_server, host_pages, browser: Browser
+):
+    world = await embedded_tenant(container, host_pages)
+    day = days_ahead(container, 25)
+    host_url = host_pages.add(f"/{world.slug}", script_snippet(live_server, world.slug))
+    context = await browser.new_context()
+    page = await context.new_page()
+    await page.goto(host_url)
+    frame = page.frame_locator("#booking iframe")
+    await frame.get_by_role("link", name="Garden Ceremony").click()
+    await choose_date(frame, day)
+    await fill_details(frame)
+    async with context.expect_page() as opened:
+        await frame.get_by_role("button", name="Continue to payment").click()
+    popup = await opened.value
+
+    await pay(popup, DECLINED_CARD)
+
+    await expect(popup.get_by_role("alert")).to_contain_text("Your card was declined")
+    await expect(popup.get_by_role("alert")).to_contain_text("your date stays held")
+    await expect(frame.get_by_role("heading", name="Your date is held")).to_be_visible()
+    await expect(frame.locator("[data-poll-status]")).to_contain_text("Waiting for your payment")
+    assert await host_events(page, "booking-confirmed") == []
+    match = re.search(r"/mock/checkout/([^/?]+)", popup.url)
+    assert match is not None
+    session_id = match[1]
+    other = await context.new_page()
+    await other.goto(f"{live_server.url}/t/{world.slug}/packages/garden?date={day.isoformat()}")
+    await expect(other.get_by_role("alert")).to_contain_text("someone is booking it right now")
+    await show_month(other, day)
+    held = other.locator(f'button.day[data-date="{day.isoformat()}"]')
+    await expect(held).to_have_attribute("aria-label", re.compile("someone is booking it"))
+
+    live_server.clock.advance(timedelta(minutes=live_server.settings.effective_hold_minutes + 2))
+    try:
+        await other.goto(f"{live_server.url}/success?session_id={session_id}")
+        await expect(
+            other.get_by_role("heading", name="This payment was not completed")
+        ).to_be_visible()
+        await other.goto(f"{live_server.url}/t/{world.slug}/packages/garden")
+        await show_month(other, day)
+        free = other.locator(f'button.day[data-date="{day.isoformat()}"]')
+        await expect(free).to_have_attribute("aria-label", re.compile(", available"))
+    finally:
+        live_server.clock.unfreeze()
+    await context.close()
+
+
+async def test_two_couples_race_for_one_date_one_pays_the_other_is_told_it_was_taken(
+    container, live_server, browser: Browser
+):
+    world = await add_catalog(container, await make_tenant(container))
+    day = days_ahead(container, 33)
+    contexts = [await browser.new_context() for _ in range(2)]
+    pages = [await context.new_page() for context in contexts]
+    for n, page in enumerate(pages):
+        await page.goto(f"{live_server.url}/t/{world.slug}/packages/garden")
+        await choose_date(page, day)
+        await fill_details(page, couple=f"Couple {n}")
+
+    await asyncio.gather(
+        *(page.get_by_role("button", name="Continue to payment").click() for page in pages)
+    )
+
+    at_checkout = [p for p in pages if "/mock/checkout/" in p.url]
+    turned_away = [p for p in pages if "/mock/checkout/" not in p.url]
+    assert len(at_checkout) == 1
+    assert len(turned_away) == 1
+    loser = turned_away[0]
+    await expect(loser.get_by_role("alert")).to_contain_text("this date was just taken")
+    await expect(loser.locator(".calendar")).to_have_attribute("data-month", f"{day:%Y-%m}")
+    taken = loser.locator(f'button.day[data-date="{day.isoformat()}"]')
+    await expect(taken).to_have_attribute("aria-disabled", "true")
+    await expect(loser.get_by_label("Your names")).to_have_value(re.compile("Couple"))
+    await pay(at_checkout[0], PASSING_CARD)
+    await expect(at_checkout[0].get_by_role("heading", name="You're booked!")).to_be_visible()
+    async with container.db.sessionmaker() as session:
+        statuses = (
+            (
+                await session.execute(
+                    select(Booking.status).where(
+                        Booking.tenant_id == world.id, Booking.event_date == day
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert statuses == ["confirmed"]
+    for context in contexts:
+        await context.close()
+
+
+@pytest.mark.parametrize("zone", ["Asia/Tokyo", "America/Los_Angeles"])
+async def test_the_date_booked_is_the_date_clicked_in_any_browser_time_zone(
+    container, live_server, browser: Browser, zone: str
+):
+    world = await add_catalog(container, await make_tenant(container, timezone="Europe/London"))
+    day = days_ahead(container, 21, "Europe/London")
+    context = await browser.new_context(timezone_id=zone)
+    page = await context.new_page()
+    assert await page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone") == zone
+    await page.goto(f"{live_server.url}/t/{world.slug}/packages/garden")
+
+    await choose_date(page, day)
+    await fill_details(page)
+    await page.get_by_role("button", name="Continue to payment").click()
+    await pay(page, PASSING_CARD)
+
+    await expect(page.get_by_role("heading", name="You're booked!")).to_be_visible()
+    await expect(page.locator(".summary")).to_contain_text(f"{day:%A}, {day:%B} {day.day}")
+    async with container.db.sessionmaker() as session:
+        booked = (
+            await session.execute(select(Booking.event_date).where(Booking.tenant_id == world.id))
+        ).scalar_one()
+    assert booked == day
     await context.close()
