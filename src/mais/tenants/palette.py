@@ -141,11 +141,18 @@ def _palette(branding: BrandingOut) -> tuple[str, str, str, str]:
     )
 
 
+def _behind_text(color: str) -> str:
+    """`color` as a background for text: kept when dark or light text reads on it, else
+    shaded (mid-tones such as #0079D3 reach 4.5:1 with neither black nor white)."""
+    return shade_until_readable(color, readable_text_on(color), AA_TEXT)
+
+
 def theme_of(branding: BrandingOut) -> Theme:
-    background, primary, secondary, accent = _palette(branding)
+    page, primary, secondary, accent = _palette(branding)
+    background = _behind_text(page)
     text = readable_text_on(background)
-    button = shade_until_readable(primary, readable_text_on(primary), AA_TEXT)
-    on_surface = readable_text_on(secondary)
+    button = _behind_text(primary)
+    surface = _behind_text(secondary)
     return Theme(
         background=background,
         text=text,
@@ -154,9 +161,9 @@ def theme_of(branding: BrandingOut) -> Theme:
         on_primary=readable_text_on(button),
         link=shade_until_readable(primary, background, AA_TEXT),
         accent=shade_until_readable(accent, background, AA_NON_TEXT),
-        surface=secondary,
-        on_surface=on_surface,
-        surface_link=shade_until_readable(primary, secondary, AA_TEXT),
+        surface=surface,
+        on_surface=readable_text_on(surface),
+        surface_link=shade_until_readable(primary, surface, AA_TEXT),
         error=shade_until_readable(ERROR_RED, background, AA_TEXT),
         font_stack=FONT_CHOICES.get(branding.font_family, FONT_CHOICES[DEFAULT_FONT]),
     )
@@ -166,15 +173,28 @@ def palette_problems(branding: BrandingOut) -> list[ContrastProblem]:
     """Every pairing of the tenant's own colours that fails WCAG AA (empty: all good).
     For the tenant dashboard's "palette fails contrast" warning."""
     background, primary, secondary, accent = _palette(branding)
-    button_text = readable_text_on(primary)
     # (role, foreground, background, required, what the widget shows instead)
     checks = [
         (
+            "Text on the background colour",
+            readable_text_on(background),
+            background,
+            AA_TEXT,
+            _behind_text(background),
+        ),
+        (
             "Button text on the primary colour",
-            button_text,
+            readable_text_on(primary),
             primary,
             AA_TEXT,
-            shade_until_readable(primary, button_text, AA_TEXT),
+            _behind_text(primary),
+        ),
+        (
+            "Text on the secondary colour (calendar, summaries)",
+            readable_text_on(secondary),
+            secondary,
+            AA_TEXT,
+            _behind_text(secondary),
         ),
         (
             "Headings and links in the primary colour",
