@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from playwright.async_api import Browser, Page, expect
@@ -35,7 +35,8 @@ async def tab_until(page: Page, pattern: str, limit: int = 60) -> str:
 
 async def test_a_keyboard_alone_reaches_the_payment_step(container, live_server, browser: Browser):
     world = await add_catalog(container, await make_tenant(container))
-    day = days_ahead(container, 10)
+    soon = days_ahead(container, 2)
+    day = (soon.replace(day=1) + timedelta(days=32)).replace(day=5)  # the arrows cross a month
     context = await browser.new_context()
     page = await context.new_page()
     await page.goto(f"{live_server.url}/t/{world.slug}")

@@ -246,3 +246,34 @@ async def test_the_date_booked_is_the_date_clicked_in_any_browser_time_zone(
         ).scalar_one()
     assert booked == day
     await context.close()
+
+
+async def test_a_host_page_can_take_payment_full_window_and_get_the_booking_back(
+    container, live_server, host_pages, browser: Browser
+):
+    world = await embedded_tenant(container, host_pages)
+    day = days_ahead(container, 60)
+    host_url = host_pages.add(
+        f"/{world.slug}/full", script_snippet(live_server, world.slug, target="top")
+    )
+    context = await browser.new_context()
+    page = await context.new_page()
+    await page.goto(f"{host_url}?utm_source=newsletter")
+    frame = page.frame_locator("#booking iframe")
+    await frame.get_by_role("link", name="Garden Ceremony").click()
+    await choose_date(frame, day)
+    await fill_details(frame)
+
+    await frame.get_by_role("button", name="Continue to payment").click()
+    await expect(page).to_have_url(re.compile(r"/mock/checkout/"))  # the whole window
+    await pay(page, PASSING_CARD)
+
+    # Back on the tenant's page (its own query kept, ours removed), the booking inside.
+    await expect(page).to_have_url(f"{host_url}?utm_source=newsletter")
+    frame = page.frame_locator("#booking iframe")
+    await expect(frame.get_by_role("heading", name="You're booked!")).to_be_visible()
+    await page.wait_for_function(
+        "window.maisEvents.some((e) => e.type === 'booking-confirmed')", timeout=15_000
+    )
+    assert len(context.pages) == 1
+    await context.close()

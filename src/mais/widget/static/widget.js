@@ -127,10 +127,14 @@
     focusDay(calendar, button);
   }
 
+  // While a month loads, arrow keys keep counting: focus lands where they lead.
+  var pendingDate = null;
+
   function loadMonth(calendar, month, focusDate, navSide) {
     var form = calendar.closest('form');
     var url = form.dataset.calendarUrl + '&month=' + encodeURIComponent(month) +
       '&date=' + encodeURIComponent(form.elements.event_date.value);
+    pendingDate = focusDate;
     calendar.classList.add('loading');
     calendar.setAttribute('aria-busy', 'true');
     return fetch(url, { headers: { 'X-Mais-Widget': '1' }, credentials: 'same-origin' })
@@ -144,15 +148,22 @@
         var fresh = template.content.querySelector('.calendar');
         if (!fresh) throw new Error('no calendar');
         calendar.replaceWith(fresh);
-        var target = focusDate && fresh.querySelector('button.day[data-date="' + focusDate + '"]');
+        var wanted = pendingDate;
+        pendingDate = null;
+        var target = wanted && fresh.querySelector('button.day[data-date="' + wanted + '"]');
         if (target) {
           focusDay(fresh, target);
+        } else if (wanted && wanted.slice(0, 7) !== fresh.dataset.month) {
+          var nav = fresh.querySelectorAll('.cal-nav')[wanted > fresh.dataset.month ? 1 : 0];
+          if (!nav.disabled) return loadMonth(fresh, wanted.slice(0, 7), wanted, null);
+          fresh.querySelector('button.day[tabindex="0"]').focus();
         } else if (navSide) {
-          var nav = fresh.querySelectorAll('.cal-nav')[navSide === 'next' ? 1 : 0];
-          (nav.disabled ? fresh.querySelector('button.day[tabindex="0"]') : nav).focus();
+          var side = fresh.querySelectorAll('.cal-nav')[navSide === 'next' ? 1 : 0];
+          (side.disabled ? fresh.querySelector('button.day[tabindex="0"]') : side).focus();
         }
       })
       .catch(function () {
+        pendingDate = null;
         // Fall back to the page without the script: post the form for that month.
         var button = document.createElement('button');
         button.type = 'submit';
@@ -201,6 +212,10 @@
     }
     if (step === undefined) return;
     event.preventDefault();
+    if (pendingDate) {
+      pendingDate = shiftDate(pendingDate, step);
+      return;
+    }
     var wanted = shiftDate(day.dataset.date, step);
     if (all[index + step]) {
       focusDay(calendar, all[index + step]);
