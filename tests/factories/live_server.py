@@ -117,7 +117,11 @@ class HostPages(FakeHTTPServer):
         return 200, {"Content-Type": "text/html; charset=utf-8"}, html.encode()
 
     def add(self, path: str, body: str) -> str:
-        self.pages[path] = HOST_PAGE.format(body=body)
+        """A host page whose body is `body`, recording `mais:*` events."""
+        return self.add_document(path, HOST_PAGE.format(body=body))
+
+    def add_document(self, path: str, html: str) -> str:
+        self.pages[path] = html
         return f"{self.origin}{path}"
 
 

@@ -7,6 +7,7 @@ import asyncio
 import re
 import uuid
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -276,4 +277,28 @@ async def test_a_host_page_can_take_payment_full_window_and_get_the_booking_back
         "window.maisEvents.some((e) => e.type === 'booking-confirmed')", timeout=15_000
     )
     assert len(context.pages) == 1
+    await context.close()
+
+
+async def test_the_documented_embed_example_works_with_both_snippets(
+    container, live_server, host_pages, browser: Browser
+):
+    world = await embedded_tenant(container, host_pages)
+    example = (Path(__file__).parents[2] / "docs" / "embed-example.html").read_text()
+    html = example.replace("http://127.0.0.1:3001", live_server.url).replace(
+        "demo-tenant", world.slug
+    )
+    context = await browser.new_context()
+    page = await context.new_page()
+
+    await page.goto(host_pages.add_document(f"/{world.slug}/example", html))
+
+    frames = page.locator("iframe")
+    await expect(frames).to_have_count(2)
+    for n in range(2):
+        heading = frames.nth(n).content_frame.get_by_role("heading", name="Choose your package")
+        await expect(heading).to_be_visible()
+    await expect(page.locator("#log")).to_contain_text("mais:ready")
+    script_frame = await frames.nth(0).evaluate("(frame) => frame.getBoundingClientRect().height")
+    assert script_frame != 720  # resized to its content
     await context.close()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +17,14 @@ from sqlalchemy import select
 
 from mais.demo.seed import DEMO_SLUG, seed
 from mais.models import Tenant
+from tests.factories.live_server import LiveServer
 from tests.factories.world import TenantWorld, confirmed_booking, days_ahead, hold_booking
 from tests.widget.test_booking_in_browser import PASSING_CARD, choose_date, pay
 
 pytestmark = pytest.mark.browser
 
 # The copies the README shows (step, width).
-README_SHOTS = {("catalog", 1280), ("package", 360), ("package", 1280), ("confirmed", 360)}
+README_SHOTS = {("catalog", 1280), ("package", 360), ("confirmed", 360)}
 
 
 async def demo_tenant(container: Any) -> TenantWorld:
@@ -46,15 +47,21 @@ async def save(page: Page, step: str, width: int, artifacts: Path) -> None:
         await page.screenshot(path=str(target), full_page=True, type="jpeg", quality=80)
 
 
-@pytest.mark.parametrize("width", [360, 1280])
-async def test_screenshots_of_the_main_steps(
-    container, live_server, browser: Browser, artifacts: Path, width: int
+async def test_screenshots_of_the_main_steps_on_a_phone_and_a_desktop(
+    container, live_server, browser: Browser, artifacts: Path
 ):
     world = await demo_tenant(container)
-    day = days_ahead(container, 30)
     # Neighbours that show the calendar's reasons: a booked date and one on hold.
+    day = days_ahead(container, 30)
     await confirmed_booking(container, world, day - timedelta(days=3), package="garden-ceremony")
     await hold_booking(container, world, day + timedelta(days=2), package="garden-ceremony")
+    for width, booked in ((360, day), (1280, day + timedelta(days=1))):
+        await book_and_shoot(live_server, browser, artifacts, width, booked)
+
+
+async def book_and_shoot(
+    live_server: LiveServer, browser: Browser, artifacts: Path, width: int, day: date
+) -> None:
     context = await browser.new_context(viewport={"width": width, "height": 900})
     page = await context.new_page()
 

@@ -36,6 +36,7 @@ async def _surface(
     container: ContainerDep, request: Request, slug: str | None, *, widget: bool
 ) -> Surface:
     tenant = await WidgetService(container).tenant(slug)
+    request.state.tenant = tenant  # the request log names the tenant
     if widget:
         return Surface.widget(tenant, request.query_params, container.settings)
     return Surface.storefront(tenant)

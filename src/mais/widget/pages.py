@@ -77,7 +77,12 @@ def policy_for(
     return page_policy(
         scripts=True,
         connect=True,
-        images=[container.storage.public_host(), origin_of(look.logo_url)],
+        # Stored photos: the storage host, or our own public URL (which may differ from
+        # the host a visitor typed); plus an external logo's host.
+        images=[
+            container.storage.public_host() or origin_of(container.settings.public_url),
+            origin_of(look.logo_url),
+        ],
         form_action=["'self'"],
         stripe_checkout=True,
         frame_ancestors=ancestors,
