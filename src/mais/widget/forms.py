@@ -47,6 +47,8 @@ MESSAGES = {
     "add_on_gone": "One of the extras you chose is no longer offered. Please look at your "
     "extras again.",
     "package_gone": "This package is no longer offered. Please choose another one.",
+    "return_refused": "We could not start the payment from this page. Please open the "
+    "booking page again from the business's website.",
 }
 
 # Checkout's field names (camelCase on the wire) → ours.
@@ -166,9 +168,12 @@ def problems_from_details(details: Iterable[Any] | None) -> dict[str, str]:
     for item in details or ():
         if not isinstance(item, dict):
             continue
-        name = _API_FIELDS.get(str(item.get("field", "")), GENERAL)
+        field_name = str(item.get("field", ""))
+        name = _API_FIELDS.get(field_name, GENERAL)
         issue = str(item.get("issue", ""))
-        if name == EVENT_DATE and "past" in issue:
+        if field_name == "returnUrl":
+            problems.setdefault(GENERAL, MESSAGES["return_refused"])
+        elif name == EVENT_DATE and "past" in issue:
             problems.setdefault(name, MESSAGES["date_past"])
         else:
             problems.setdefault(name, _plain(name, issue))
