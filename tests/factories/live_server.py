@@ -4,19 +4,28 @@ The server runs uvicorn in its own thread with its own event loop and builds its
 container in its lifespan (exactly as `mais serve` does), so its database engine lives
 in the server's loop. A test builds its world through its own container (the
 `container` fixture, same database and data directory) and talks to the server only
-over HTTP, like a browser."""
+over HTTP, like a browser.
+
+To use in a test folder, import the fixtures into its conftest.py and let `settings`
+follow the server (see tests/widget/conftest.py):
+
+    from tests.factories.live_server import browser, host_pages, live_server  # fixtures
+"""
 
 from __future__ import annotations
 
 import socket
 import threading
 import time
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 import uvicorn
 from fastapi import FastAPI
+from playwright.async_api import Browser, async_playwright
 
 from mais.app import create_app
 from mais.settings import Settings
@@ -138,3 +147,44 @@ HOST_PAGE = """<!doctype html>
 <body><h1>Willow Creek Farm</h1><p>Our venue, our story, our dates.</p>
 {body}
 </body></html>"""
+
+
+# --- fixtures (one server, one host site and one Chromium per test module) --------------
+
+
+@pytest.fixture(scope="module")
+def live_server(
+    database_url: str, redis_url: str | None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    server = start_live_server(
+        database_url=database_url,
+        redis_url=redis_url,
+        data_dir=tmp_path_factory.mktemp("live"),
+    )
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def host_pages() -> Iterator[HostPages]:
+    pages = HostPages()
+    pages.start()
+    yield pages
+    pages.stop()
+
+
+@pytest.fixture(scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        await launched.close()
+
+
+def settings_following_the_server(request: pytest.FixtureRequest, default: Settings) -> Settings:
+    """For a `settings` override: tests that run the live server build their world with
+    the server's settings (same database, data directory and public URL)."""
+    if "live_server" in request.fixturenames:
+        server: LiveServer = request.getfixturevalue("live_server")
+        return server.settings
+    return default

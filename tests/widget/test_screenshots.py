@@ -36,7 +36,12 @@ async def demo_tenant(container: Any) -> TenantWorld:
 
 
 async def save(page: Page, step: str, width: int, artifacts: Path) -> None:
+    """Screenshot one step, after checking that nothing sticks out sideways."""
     await page.wait_for_load_state("networkidle")
+    overflow = await page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, f"{step} at {width} px is {overflow} px too wide"
     folder = artifacts / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(folder / f"{step}-{width}.png"), full_page=True)
