@@ -563,3 +563,17 @@ async def test_tenant_and_customer_text_is_escaped_in_every_page(container, clie
         assert "<script>alert" not in page, path
         assert "<img src=x" not in page, path
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page, path
+
+
+async def test_back_from_a_payment_page_still_open_the_date_is_explained_not_lost(
+    container, client
+):
+    world = await world_with_catalog(container)
+    day = days_ahead(container, 30)
+    held = await hold_booking(container, world, day)  # Stripe's page is still open
+
+    back = await client.get(f"/cancel?canceled=1&tenant={world.slug}&booking={held.id}")
+    page = await client.get(back.headers["location"], headers=BROWSER)
+
+    assert "stays reserved for the payment page you left" in page.text
+    assert 'name="event_date" value=""' in page.text

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
+from mais.availability.service import UnavailableReason
 from mais.core.deps import ContainerDep, SessionDep, request_client_ip
 from mais.core.errors import AppError, NotFound
 from mais.web.static import IMMUTABLE
@@ -197,6 +198,14 @@ async def _package_page(
             problems[EVENT_DATE] = (
                 f"{chosen:%B} {chosen.day} is no longer available "
                 f"({REASON_SENTENCES[reason]}). Please choose another date."
+            )
+        if reason is UnavailableReason.held and query.get("notice") == "canceled":
+            # Stripe keeps a left payment page open until it expires, and the hold with it;
+            # the cancel link carries no proof of whose hold it is, so it is not released.
+            problems[EVENT_DATE] = (
+                f"{chosen:%B} {chosen.day} stays reserved for the payment page you left until "
+                f"that page expires (within {container.settings.effective_hold_minutes} "
+                "minutes). Choose another date, or come back to this one after that."
             )
     return await _render_package(
         request,
