@@ -96,6 +96,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
 
 def _include_routers(app: FastAPI) -> None:
+    from mais.admin.endpoints import router as admin_router
+    from mais.auth.endpoints import router as auth_router
     from mais.availability.endpoints import router as availability_router
     from mais.bookings.endpoints import router as bookings_router
     from mais.catalog.endpoints import router as catalog_router
@@ -104,7 +106,9 @@ def _include_routers(app: FastAPI) -> None:
     from mais.observability.endpoints import router as metrics_router
     from mais.payments.endpoints import router as webhooks_router
     from mais.payments.mock_endpoints import router as mock_payments_router
+    from mais.tenant_admin.endpoints import router as tenant_admin_router
     from mais.tenants.endpoints import router as tenant_router
+    from mais.uploads.endpoints import router as uploads_router
     from mais.widget.endpoints import router as widget_router
 
     app.include_router(health_router)
@@ -116,6 +120,10 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(bookings_router)
     app.include_router(webhooks_router)
     app.include_router(mock_payments_router)  # pages answer 404 unless payments are mocked
+    app.include_router(auth_router)
+    app.include_router(tenant_admin_router)
+    app.include_router(admin_router)
+    app.include_router(uploads_router)
     app.include_router(widget_router)
 
 

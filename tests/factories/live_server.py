@@ -66,17 +66,6 @@ class LiveServer:
         self.thread.join(timeout=15)
 
 
-def _serve_uploads(app: FastAPI, settings: Settings) -> None:
-    """STAND-IN until `/uploads/<key>` (admin-api branch) is merged: the photos the test
-    world stores must load in the browser. Skipped as soon as the app serves them."""
-    if any(getattr(route, "path", "").startswith("/uploads") for route in app.routes):
-        return
-    from starlette.staticfiles import StaticFiles
-
-    settings.uploads_dir.mkdir(parents=True, exist_ok=True)
-    app.mount("/uploads", StaticFiles(directory=settings.uploads_dir), name="uploads")
-
-
 def start_live_server(
     *, database_url: str, redis_url: str | None, data_dir: Path, **overrides: Any
 ) -> LiveServer:
@@ -93,7 +82,6 @@ def start_live_server(
     values.update(overrides)
     settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
     app = create_app(settings)  # no container: the lifespan builds the server's own
-    _serve_uploads(app, settings)
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on", log_level="warning")
     )

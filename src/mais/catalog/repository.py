@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import func
+from sqlalchemy import exists, func
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.base import ExecutableOption
 
-from mais.core.repository import TenantScopedRepository
-from mais.models import AddOn, Package, PackageAddOn, PackagePhoto
+from mais.core.repository import TenantScopedRepository, parse_uuid
+from mais.models import AddOn, Booking, BookingAddOn, Package, PackageAddOn, PackagePhoto
 
 
 def _with_photos_and_add_ons() -> tuple[ExecutableOption, ...]:
@@ -46,9 +46,63 @@ class PackageRepository(TenantScopedRepository[Package]):
         )
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
-    async def slug_taken(self, slug: str) -> bool:
+    async def slug_taken(self, slug: str, *, except_id: uuid.UUID | None = None) -> bool:
         stmt = self.scoped(Package.id).where(Package.slug == slug)
+        if except_id is not None:
+            stmt = stmt.where(Package.id != except_id)
         return (await self.session.execute(stmt)).first() is not None
+
+    async def list_for_admin(self) -> Sequence[Package]:
+        """Every package the tenant has not deleted, published or not, in display order."""
+        stmt = (
+            self.scoped()
+            .where(Package.archived_at.is_(None))
+            .order_by(Package.sort_order, Package.title, Package.id)
+            .options(*_with_photos_and_add_ons())
+        )
+        return (await self.session.execute(stmt)).scalars().all()
+
+    async def get_for_admin(
+        self, package_id: str | uuid.UUID, *, lock: bool = False
+    ) -> Package | None:
+        """A package that is not archived, with photos and add-ons loaded fresh. `lock`
+        holds its row until commit (PostgreSQL) so concurrent photo uploads count right."""
+        parsed = parse_uuid(package_id)
+        if parsed is None:
+            return None
+        stmt = (
+            self.scoped()
+            .where(Package.id == parsed, Package.archived_at.is_(None))
+            .options(*_with_photos_and_add_ons())
+            .execution_options(populate_existing=True)
+        )
+        if lock:
+            stmt = stmt.with_for_update(of=Package)
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def live_ids(self) -> list[uuid.UUID]:
+        stmt = self.scoped(Package.id).where(Package.archived_at.is_(None))
+        return list((await self.session.execute(stmt)).scalars().all())
+
+    async def has_bookings(self, package_id: uuid.UUID) -> bool:
+        stmt = self.scoped(Package.id).where(
+            Package.id == package_id, exists().where(Booking.package_id == Package.id)
+        )
+        return (await self.session.execute(stmt)).first() is not None
+
+    async def set_sort_orders(self, ordered_ids: Sequence[uuid.UUID]) -> None:
+        for position, package_id in enumerate(ordered_ids):
+            await self.session.execute(
+                self.scoped_update().where(Package.id == package_id).values(sort_order=position)
+            )
+
+    async def delete_by_id(self, package_id: uuid.UUID) -> None:
+        """Delete the row; photos and add-on links go with it (ON DELETE CASCADE)."""
+        await self.session.execute(
+            self.scoped_delete()
+            .where(Package.id == package_id)
+            .execution_options(synchronize_session=False)
+        )
 
     async def next_sort_order(self) -> int:
         stmt = self.scoped(func.coalesce(func.max(Package.sort_order), -1))
@@ -63,6 +117,25 @@ class AddOnRepository(TenantScopedRepository[AddOn]):
         stmt = self.scoped().where(AddOn.archived_at.is_(None)).order_by(AddOn.title, AddOn.id)
         return (await self.session.execute(stmt)).scalars().all()
 
+    async def get_live(self, add_on_id: str | uuid.UUID) -> AddOn | None:
+        """An add-on the tenant has not deleted."""
+        found = await self.get(add_on_id)
+        return found if found is not None and found.archived_at is None else None
+
+    async def has_bookings(self, add_on_id: uuid.UUID) -> bool:
+        stmt = self.scoped(AddOn.id).where(
+            AddOn.id == add_on_id, exists().where(BookingAddOn.add_on_id == AddOn.id)
+        )
+        return (await self.session.execute(stmt)).first() is not None
+
+    async def delete_by_id(self, add_on_id: uuid.UUID) -> None:
+        """Delete the row; its package links go with it (ON DELETE CASCADE)."""
+        await self.session.execute(
+            self.scoped_delete()
+            .where(AddOn.id == add_on_id)
+            .execution_options(synchronize_session=False)
+        )
+
 
 class PhotoRepository(TenantScopedRepository[PackagePhoto]):
     model = PackagePhoto
@@ -71,6 +144,14 @@ class PhotoRepository(TenantScopedRepository[PackagePhoto]):
     async def count_for(self, package_id: uuid.UUID) -> int:
         stmt = self.scoped(func.count(PackagePhoto.id)).where(PackagePhoto.package_id == package_id)
         return int((await self.session.execute(stmt)).scalar_one())
+
+    async def list_for(self, package_id: uuid.UUID) -> Sequence[PackagePhoto]:
+        stmt = (
+            self.scoped()
+            .where(PackagePhoto.package_id == package_id)
+            .order_by(PackagePhoto.sort_order, PackagePhoto.created_at)
+        )
+        return (await self.session.execute(stmt)).scalars().all()
 
     async def next_order(self, package_id: uuid.UUID) -> int:
         stmt = self.scoped(func.coalesce(func.max(PackagePhoto.sort_order), -1)).where(
@@ -90,3 +171,11 @@ class PackageAddOnRepository(TenantScopedRepository[PackageAddOn]):
         for position, add_on_id in enumerate(add_on_ids):
             self.add(PackageAddOn(package_id=package_id, add_on_id=add_on_id, sort_order=position))
         await self.session.flush()
+
+    async def unlink_add_on(self, add_on_id: uuid.UUID) -> None:
+        """No package offers this add-on any more."""
+        await self.session.execute(
+            self.scoped_delete()
+            .where(PackageAddOn.add_on_id == add_on_id)
+            .execution_options(synchronize_session=False)
+        )

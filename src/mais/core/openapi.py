@@ -14,3 +14,18 @@ PUBLIC_ERRORS: dict[int | str, dict[str, Any]] = {
     404: _ERR | {"description": "NOT_FOUND"},
     429: _ERR | {"description": "RATE_LIMITED"},
 }
+
+AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: _ERR
+    | {"description": "INVALID_CREDENTIALS, INVALID_TOKEN, TOKEN_EXPIRED or TOKEN_REVOKED"},
+    403: _ERR | {"description": "FORBIDDEN or TENANT_INACTIVE"},
+    422: _ERR | {"description": "VALIDATION_ERROR"},
+    429: _ERR | {"description": "RATE_LIMITED (with Retry-After)"},
+}
+
+ADMIN_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: _ERR | {"description": "AUTHENTICATION_REQUIRED, INVALID_TOKEN, TOKEN_EXPIRED, ..."},
+    403: _ERR | {"description": "FORBIDDEN or TENANT_INACTIVE"},
+    404: _ERR | {"description": "NOT_FOUND (also for another tenant's ids)"},
+    422: _ERR | {"description": "VALIDATION_ERROR with field details"},
+}

@@ -65,4 +65,5 @@ JOB_MODULES: list[str] = [
     "mais.calendar.tasks",
     "mais.bookings.tasks",
     "mais.payments.tasks",
+    "mais.auth.tasks",
 ]

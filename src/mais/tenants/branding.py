@@ -1,15 +1,25 @@
-"""A tenant's branding: the one stored copy the widget, e-mails and the API all read."""
+"""A tenant's branding: the one stored copy the widget, e-mails and the API all read,
+and the service that changes it (colours, font, logo)."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from typing import Any
 
 import orjson
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from mais.adapters.cache import Cache
 from mais.adapters.storage import Storage
-from mais.catalog.service import CATALOG_TTL_SECONDS, catalog_prefix
+from mais.audit.service import Actor, record
+from mais.catalog.images import process_logo
+from mais.catalog.service import CATALOG_TTL_SECONDS, catalog_prefix, invalidate_catalog
 from mais.container import Container
+from mais.core.db import after_commit
+from mais.core.errors import ValidationFailed
 from mais.core.schemas import ApiModel
+from mais.core.validation import is_https_url
 from mais.models import Tenant
 from mais.tenants.repository import TenantRepository
 
@@ -72,3 +82,95 @@ async def branding_json(container: Container, tenant_id: uuid.UUID) -> bytes:
         body = orjson.dumps(branding_of(tenant, container.storage).model_dump(by_alias=True))
     await container.cache.set(key, body, CATALOG_TTL_SECONDS)
     return body
+
+
+BRANDING_FIELDS = ("primary_color", "secondary_color", "accent_color", "background_color")
+
+
+def branding_state(tenant: Tenant) -> dict[str, Any]:
+    return {
+        "primaryColor": tenant.primary_color,
+        "secondaryColor": tenant.secondary_color,
+        "accentColor": tenant.accent_color,
+        "backgroundColor": tenant.background_color,
+        "fontFamily": tenant.font_family,
+        "logoKey": tenant.logo_key,
+        "logoUrl": tenant.logo_url,
+    }
+
+
+class BrandingService:
+    """Changes to the one stored branding; the widget's cached copy is dropped on commit."""
+
+    def __init__(self, session: AsyncSession, cache: Cache, storage: Storage, actor: Actor) -> None:
+        self.session = session
+        self.cache = cache
+        self.storage = storage
+        self.actor = actor
+
+    async def update(self, tenant: Tenant, changes: dict[str, Any]) -> Tenant:
+        """Apply colours, font and `logo_url` (python names). Sending back the current logo
+        URL keeps an uploaded logo; null removes the logo; another https URL replaces it."""
+        before = branding_state(tenant)
+        if "font_family" in changes:
+            if changes["font_family"] not in FONT_CHOICES:
+                raise ValidationFailed(
+                    "fontFamily must be one of the offered fonts.",
+                    details=[{"field": "fontFamily", "issue": f"one of {sorted(FONT_CHOICES)}"}],
+                )
+            tenant.font_family = changes["font_family"]
+        for name in BRANDING_FIELDS:
+            if name in changes:
+                setattr(tenant, name, changes[name])
+        new_logo = changes.get("logo_url")
+        if "logo_url" in changes and new_logo != logo_url_of(tenant, self.storage):
+            if new_logo is not None and not is_https_url(new_logo):
+                raise ValidationFailed(
+                    "logoUrl must be an https:// URL.",
+                    details=[{"field": "logoUrl", "issue": "must be an https:// URL"}],
+                )
+            self._forget_uploaded_logo(tenant)
+            tenant.logo_url = new_logo
+        self._changed(tenant, before)
+        await self.session.flush()
+        return tenant
+
+    async def replace_logo(self, tenant: Tenant, data: bytes) -> Tenant:
+        """Store an uploaded logo (decoded, re-encoded, metadata stripped)."""
+        rendition = await asyncio.to_thread(process_logo, data)
+        before = branding_state(tenant)
+        key = f"tenants/{tenant.id}/logo/{uuid.uuid4()}.{rendition.extension}"
+        await self.storage.put(key, rendition.data, rendition.content_type)
+        self._forget_uploaded_logo(tenant)
+        tenant.logo_key = key
+        tenant.logo_url = None
+        self._changed(tenant, before)
+        await self.session.flush()
+        return tenant
+
+    def _forget_uploaded_logo(self, tenant: Tenant) -> None:
+        if tenant.logo_key:
+            old_key, storage = tenant.logo_key, self.storage
+            after_commit(self.session, lambda: storage.delete_quietly([old_key]))
+            tenant.logo_key = None
+
+    def _changed(self, tenant: Tenant, before: dict[str, Any]) -> None:
+        after = branding_state(tenant)
+        if after == before:
+            return
+        record(
+            self.session,
+            self.actor,
+            "tenant.branding_updated",
+            "tenant",
+            tenant.id,
+            tenant_id=tenant.id,
+            before=before,
+            after=after,
+        )
+        tenant_id, cache = tenant.id, self.cache
+
+        async def _invalidate() -> None:
+            await invalidate_catalog(cache, tenant_id)  # the branding key lives there too
+
+        after_commit(self.session, _invalidate)

@@ -1,4 +1,4 @@
-"""Queries on tenants and their API keys.
+"""Queries on tenants, their API keys and their blackout dates.
 
 The tenants table is the root of tenancy, so these queries are not tenant-scoped: they
 serve key resolution, the platform admin and the CLI. Key queries that act for one
@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mais.core.repository import TenantScopedRepository, parse_uuid
-from mais.models import Tenant, TenantApiKey
+from mais.models import BlackoutDate, Tenant, TenantApiKey, new_id
 
 
 class TenantRepository:
@@ -77,3 +79,45 @@ class ApiKeyRepository(TenantScopedRepository[TenantApiKey]):
             .values(revoked_at=now)
         )
         await self.session.flush()
+
+
+class BlackoutRepository(TenantScopedRepository[BlackoutDate]):
+    model = BlackoutDate
+    not_found_message = "Blackout date not found."
+
+    async def list_between(self, start: date | None, end: date | None) -> Sequence[BlackoutDate]:
+        stmt = self.scoped()
+        if start is not None:
+            stmt = stmt.where(BlackoutDate.date >= start)
+        if end is not None:
+            stmt = stmt.where(BlackoutDate.date <= end)
+        result = await self.session.execute(stmt.order_by(BlackoutDate.date))
+        return result.scalars().all()
+
+    async def insert_missing(
+        self, dates: Sequence[date], reason: str | None, now: datetime
+    ) -> list[BlackoutDate]:
+        """Insert the dates not yet blacked out; dates already present (also ones another
+        request inserts concurrently) are left alone. Returns the rows inserted."""
+        if not dates:
+            return []
+        rows = [
+            {"id": new_id(), "tenant_id": self.tenant_id, "date": day, "reason": reason,
+             "created_at": now}
+            for day in dates
+        ]  # fmt: skip
+        dialect = self.session.bind.dialect.name if self.session.bind is not None else "sqlite"
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        statement = (
+            insert(BlackoutDate)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["tenant_id", "date"])
+            .returning(BlackoutDate.id)
+        )
+        inserted = set((await self.session.execute(statement)).scalars().all())
+        if not inserted:
+            return []
+        result = await self.session.execute(
+            self.scoped().where(BlackoutDate.id.in_(inserted)).order_by(BlackoutDate.date)
+        )
+        return list(result.scalars().all())

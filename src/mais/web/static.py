@@ -14,10 +14,11 @@ from importlib import resources
 
 from starlette.responses import Response
 
+from mais.adapters.storage.port import IMMUTABLE_CACHE as IMMUTABLE
+
 # Below one TCP segment compression saves no round trip and costs CPU.
 MIN_COMPRESS_BYTES = 1024
 DYNAMIC_GZIP_LEVEL = 6  # per request: most of level 9's saving at a third of its cost
-IMMUTABLE = "public, max-age=31536000, immutable"
 
 _CONTENT_TYPES = {
     ".css": "text/css; charset=utf-8",

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 03:16:45.375362
+Create Date: 2026-11-27 03:42:50.491073
 """
 
 from collections.abc import Sequence
