@@ -9,16 +9,17 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from mais.audit.service import Actor
 from mais.auth.passwords import hash_password
 from mais.auth.repository import UserRepository
 from mais.catalog.admin_service import CatalogAdminService, PackageDraft
-from mais.catalog.images import process_logo
 from mais.container import Container
 from mais.demo.images import demo_logo, demo_photo
 from mais.models import ApiKeyKind, BlackoutDate, Role, Tenant, TenantApiKey, User, utcnow
 from mais.settings import DEV_ADMIN_EMAIL, DEV_ADMIN_PASSWORD
+from mais.tenants.branding import BrandingService
 from mais.tenants.repository import TenantRepository
 from mais.tenants.service import TenantService
 
@@ -140,7 +141,7 @@ async def _seed_demo_tenant(container: Container, report: SeedReport) -> None:
         )
         tenant = created.tenant
         tenant.notification_email = DEMO_EMAIL
-        await _brand_demo_tenant(container, tenant)
+        await _brand_demo_tenant(container, session, tenant)
         catalog = CatalogAdminService(
             session, tenant.id, SEED_ACTOR, container.cache, container.storage
         )
@@ -183,15 +184,18 @@ async def _seed_demo_tenant(container: Container, report: SeedReport) -> None:
         report.demo_created = True
 
 
-async def _brand_demo_tenant(container: Container, tenant: Tenant) -> None:
+async def _brand_demo_tenant(container: Container, session: AsyncSession, tenant: Tenant) -> None:
     """A wedding venue's look: warm mauve and antique gold that pass WCAG contrast, a
     serif face, and a drawn emblem as logo."""
-    tenant.primary_color = "#7A5C58"
-    tenant.secondary_color = "#F4ECE6"
-    tenant.accent_color = "#8F7350"
-    tenant.background_color = "#FFFDFB"
-    tenant.font_family = "Palatino"
-    logo = process_logo(demo_logo())
-    key = f"tenants/{tenant.id}/logo-demo.{logo.extension}"
-    await container.storage.put(key, logo.data, logo.content_type)
-    tenant.logo_key = key
+    branding = BrandingService(session, container.cache, container.storage, SEED_ACTOR)
+    await branding.update(
+        tenant,
+        {
+            "primary_color": "#7A5C58",
+            "secondary_color": "#F4ECE6",
+            "accent_color": "#8F7350",
+            "background_color": "#FFFDFB",
+            "font_family": "Palatino",
+        },
+    )
+    await branding.replace_logo(tenant, demo_logo())
