@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from playwright.async_api import expect
 
 from mais.settings import Settings
 from tests.factories.live_server import (  # fixtures
@@ -18,6 +19,8 @@ from tests.factories.live_server import (  # fixtures
 __all__ = ["browser", "host_pages", "live_server"]
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+# The suite runs in parallel on small machines; give pages time before calling them broken.
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture
