@@ -112,6 +112,7 @@ def _include_routers(app: FastAPI) -> None:
     from mais.tenant_admin.endpoints import router as tenant_admin_router
     from mais.tenants.endpoints import router as tenant_router
     from mais.uploads.endpoints import router as uploads_router
+    from mais.widget.endpoints import router as widget_router
 
     app.include_router(health_router)
     app.include_router(metrics_router)
@@ -126,6 +127,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(tenant_admin_router)
     app.include_router(admin_router)
     app.include_router(uploads_router)
+    app.include_router(widget_router)
 
 
 def _install_error_handlers(app: FastAPI) -> None:
