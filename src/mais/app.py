@@ -109,6 +109,7 @@ def _include_routers(app: FastAPI) -> None:
     from mais.observability.endpoints import router as metrics_router
     from mais.payments.endpoints import router as webhooks_router
     from mais.payments.mock_endpoints import router as mock_payments_router
+    from mais.security.endpoints import router as security_router
     from mais.tenant_admin.endpoints import router as tenant_admin_router
     from mais.tenants.endpoints import router as tenant_router
     from mais.uploads.endpoints import router as uploads_router
@@ -127,6 +128,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(tenant_admin_router)
     app.include_router(admin_router)
     app.include_router(uploads_router)
+    app.include_router(security_router)
     app.include_router(widget_router)
 
 
