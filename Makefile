@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 # This machine's pip config names local mirror folders that may not exist; the public index is enough.
 PIP := PIP_EXTRA_INDEX_URL= $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: run test lint format audit install browser clean lock migration
+.PHONY: run test lint format audit install browser clean lock migration screenshots
 
 run: $(STAMP)
 	$(BIN)/mais serve
@@ -63,3 +63,7 @@ clean:
 # New Alembic revision from the models: make migration m="add foo"
 migration: $(STAMP)
 	$(BIN)/python scripts/new_migration.py "$(m)"
+
+# Refresh the README's widget screenshots (docs/screenshots/) from the demo tenant.
+screenshots: $(STAMP) browser
+	MAIS_SCREENSHOTS_DIR=docs/screenshots $(BIN)/python -m pytest tests/widget/test_screenshots.py -k sqlite -q

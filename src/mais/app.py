@@ -109,9 +109,11 @@ def _include_routers(app: FastAPI) -> None:
     from mais.observability.endpoints import router as metrics_router
     from mais.payments.endpoints import router as webhooks_router
     from mais.payments.mock_endpoints import router as mock_payments_router
+    from mais.security.endpoints import router as security_router
     from mais.tenant_admin.endpoints import router as tenant_admin_router
     from mais.tenants.endpoints import router as tenant_router
     from mais.uploads.endpoints import router as uploads_router
+    from mais.widget.endpoints import router as widget_router
 
     app.include_router(health_router)
     app.include_router(metrics_router)
@@ -126,6 +128,8 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(tenant_admin_router)
     app.include_router(admin_router)
     app.include_router(uploads_router)
+    app.include_router(security_router)
+    app.include_router(widget_router)
 
 
 def _install_error_handlers(app: FastAPI) -> None:

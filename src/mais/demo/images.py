@@ -4,6 +4,7 @@ lights in each package's palette, so the widget looks like a real storefront."""
 from __future__ import annotations
 
 import io
+import math
 import random
 
 from PIL import Image, ImageDraw, ImageFilter
@@ -51,14 +52,41 @@ def demo_photo(theme: str, seed: int, size: tuple[int, int] = (1600, 1067)) -> b
     return out.getvalue()
 
 
-def demo_logo() -> bytes:
-    """A simple monogram logo with a transparent background."""
-    image = Image.new("RGBA", (480, 160), (0, 0, 0, 0))
+def _leaf(
+    cx: float, cy: float, angle: float, length: float, width: float
+) -> list[tuple[float, float]]:
+    """A lens-shaped leaf pointing along `angle` (radians) from its base at (cx, cy)."""
+    points = []
+    for step in range(21):
+        t = step / 20
+        half = width * math.sin(math.pi * t) / 2
+        points.append((t * length, half))
+    points += [(x, -y) for x, y in reversed(points)]
+    cos, sin = math.cos(angle), math.sin(angle)
+    return [(cx + x * cos - y * sin, cy + x * sin + y * cos) for x, y in points]
+
+
+def demo_logo(
+    ring: tuple[int, int, int] = (122, 92, 88), leaves: tuple[int, int, int] = (143, 115, 80)
+) -> bytes:
+    """A round emblem (a ring around two olive sprigs) on a transparent background."""
+    size = 320
+    image = Image.new("RGBA", (size, size), (0, 0, 0, 0))
     draw = ImageDraw.Draw(image)
-    draw.ellipse((8, 8, 152, 152), outline=(122, 92, 88, 255), width=8)
-    draw.line((50, 110, 80, 50, 110, 110), fill=(122, 92, 88, 255), width=10)
-    draw.rectangle((180, 60, 460, 72), fill=(200, 169, 126, 255))
-    draw.rectangle((180, 92, 400, 102), fill=(122, 92, 88, 255))
+    draw.ellipse((12, 12, size - 12, size - 12), outline=(*ring, 255), width=14)
+    centre = size / 2
+    for side in (-1, 1):
+        # A curved stem from the bottom towards each upper side, leaves along it.
+        stem = [
+            (centre + side * 70 * math.sin(math.pi * t / 2), 250 - 170 * t)
+            for t in (0, 0.25, 0.5, 0.75, 1)
+        ]
+        draw.line(stem, fill=(*leaves, 255), width=7, joint="curve")
+        for n, (x, y) in enumerate(stem[1:], start=1):
+            for turn in (-1, 1):
+                angle = -math.pi / 2 + side * (0.35 + 0.5 * turn) - 0.12 * n * side
+                draw.polygon(_leaf(x, y, angle, 58 - 6 * n, 24), fill=(*leaves, 255))
+    draw.ellipse((centre - 14, 236, centre + 14, 264), fill=(*ring, 255))
     out = io.BytesIO()
-    image.save(out, format="PNG")
+    image.resize((160, 160), Image.Resampling.LANCZOS).save(out, format="PNG")
     return out.getvalue()

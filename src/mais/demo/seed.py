@@ -8,14 +8,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from mais.audit.service import Actor
 from mais.auth.passwords import hash_password
 from mais.auth.repository import UserRepository
 from mais.catalog.admin_service import CatalogAdminService, PackageDraft
 from mais.container import Container
-from mais.demo.images import demo_photo
-from mais.models import ApiKeyKind, BlackoutDate, Role, User, utcnow
+from mais.demo.images import demo_logo, demo_photo
+from mais.models import ApiKeyKind, BlackoutDate, Role, Tenant, User, utcnow
 from mais.settings import DEV_ADMIN_EMAIL, DEV_ADMIN_PASSWORD
+from mais.tenants.branding import BrandingService
 from mais.tenants.repository import ApiKeyRepository, TenantRepository
 from mais.tenants.service import TenantService
 
@@ -133,6 +136,7 @@ async def _seed_demo_tenant(container: Container, report: SeedReport) -> None:
         )
         tenant = created.tenant
         tenant.notification_email = DEMO_EMAIL
+        await _brand_demo_tenant(container, session, tenant)
         catalog = CatalogAdminService(
             session, tenant.id, SEED_ACTOR, container.cache, container.storage
         )
@@ -173,3 +177,20 @@ async def _seed_demo_tenant(container: Container, report: SeedReport) -> None:
         report.demo_public_key = created.keys.public_key
         report.demo_secret_key = created.keys.secret_key
         report.demo_created = True
+
+
+async def _brand_demo_tenant(container: Container, session: AsyncSession, tenant: Tenant) -> None:
+    """A wedding venue's look: warm mauve and antique gold that pass WCAG contrast, a
+    serif face, and a drawn emblem as logo."""
+    branding = BrandingService(session, container.cache, container.storage, SEED_ACTOR)
+    await branding.update(
+        tenant,
+        {
+            "primary_color": "#7A5C58",
+            "secondary_color": "#F4ECE6",
+            "accent_color": "#8F7350",
+            "background_color": "#FFFDFB",
+            "font_family": "Palatino",
+        },
+    )
+    await branding.replace_logo(tenant, demo_logo())

@@ -6,7 +6,6 @@ All user-supplied text reaches HTML only through autoescaped Jinja2 templates.""
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
@@ -18,12 +17,12 @@ from mais.models import BookingStatus
 from mais.notifications.events import BookingEvent
 from mais.notifications.ics import Invite, invite_ics
 from mais.tenants.branding import FONT_CHOICES, BrandingOut
+from mais.tenants.palette import readable_text_on, safe_color
 from mais.web.templates import render
 
 CUSTOMER = "customer"
 TENANT = "tenant"
 
-_HEX_COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 _CURRENCY_SYMBOLS = {"usd": "$", "cad": "CA$", "aud": "A$", "nzd": "NZ$", "eur": "€", "gbp": "£"}
 _ZERO_DECIMAL = {"jpy", "krw", "vnd", "clp", "isk", "ugx", "xaf", "xof"}
 _DATE_GONE = {BookingStatus.canceled, BookingStatus.refunded, BookingStatus.expired}
@@ -105,18 +104,6 @@ def format_event_date(day: date) -> str:
 
 def format_percent(bps: int) -> str:
     return f"{bps / 100:g}%"
-
-
-def safe_color(value: str, fallback: str) -> str:
-    return value if _HEX_COLOR.match(value or "") else fallback
-
-
-def text_color_on(background: str) -> str:
-    """Black or white, whichever reads better on the background (WCAG luminance)."""
-    channels = [int(background[i : i + 2], 16) / 255 for i in (1, 3, 5)]
-    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-    return "#111111" if luminance > 0.4 else "#FFFFFF"
 
 
 def _web_url(value: str | None) -> str | None:
@@ -243,7 +230,7 @@ def _copy(facts: BookingFacts, event: BookingEvent, audience: str) -> Copy:
 # --- the message -------------------------------------------------------------------------
 
 
-def _invite_for(facts: BookingFacts, event: BookingEvent, audience: str) -> Attachment | None:
+def booking_invite(facts: BookingFacts, event: BookingEvent, audience: str) -> Attachment | None:
     """REQUEST with a confirmation; CANCEL when the event no longer takes place. A partial
     refund changes nothing in the calendar, and an automatic refund never had an invite."""
     if event is BookingEvent.confirmed:
@@ -318,9 +305,9 @@ def _template_context(facts: BookingFacts, event: BookingEvent, audience: str) -
         "tenant_name": facts.tenant_name,
         "logo_url": _web_url(branding.logo_url),
         "primary": primary,
-        "on_primary": text_color_on(primary),
+        "on_primary": readable_text_on(primary),
         "accent": accent,
-        "on_accent": text_color_on(accent),
+        "on_accent": readable_text_on(accent),
         "font": FONT_CHOICES.get(branding.font_family, FONT_CHOICES["Georgia"]),
         "details": details,
         "package": (facts.package_title, format_money(facts.package_price_cents, money)),
@@ -344,7 +331,7 @@ def compose_booking_email(facts: BookingFacts, event: BookingEvent, audience: st
     if audience not in (CUSTOMER, TENANT):
         raise ValueError(f"unknown audience {audience!r}")
     context = _template_context(facts, event, audience)
-    invite = _invite_for(facts, event, audience)
+    invite = booking_invite(facts, event, audience)
     copy: Copy = context["copy"]
     return EmailMessage(
         to=facts.email if audience == CUSTOMER else facts.tenant_contact_email,

@@ -7,25 +7,33 @@ import re
 from importlib import resources
 
 from fastapi import APIRouter
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 
 from mais.adapters.email.outbox import OutboxEmail, StoredMessage
 from mais.core.deps import ContainerDep
 from mais.core.errors import NotFound
-from mais.web.templates import html_page
+from mais.web.csp import PagePolicy, page_policy
+from mais.web.templates import html_page, html_response
 
 router = APIRouter(prefix="/dev/mailbox", include_in_schema=False)
 
-PAGE_CSP = (
-    "default-src 'none'; style-src 'self'; img-src 'self'; frame-src 'self'; "
-    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-)
-# The HTML part is someone else's markup: no scripts, no forms, an opaque origin, and
-# images only (e-mail HTML needs its inline styles).
-PREVIEW_CSP = (
-    "sandbox; default-src 'none'; img-src https: http: data:; style-src 'unsafe-inline'; "
-    "base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
-)
+
+def _page_policy() -> PagePolicy:
+    """Our own pages: no scripts, our stylesheet, the message's HTML in a frame."""
+    return page_policy(frames=["'self'"])
+
+
+def _preview_policy() -> PagePolicy:
+    """The HTML part is someone else's markup: no scripts, no forms, an opaque origin, and
+    images only (e-mail HTML needs its inline styles); only the mailbox page frames it."""
+    return page_policy(
+        sandbox=True,
+        images=["https:", "http:"],
+        foreign_inline_styles=True,
+        frame_ancestors=["'self'"],
+    )
+
+
 _NO_STORE = {"Cache-Control": "no-store"}
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -44,12 +52,10 @@ async def _message(container: ContainerDep, message_id: str) -> StoredMessage:
 
 
 @router.get("")
-async def mailbox(container: ContainerDep) -> HTMLResponse:
+async def mailbox(container: ContainerDep) -> Response:
     entries = await _outbox(container).list_messages()
     return html_page(
-        "notifications/mailbox/list.html",
-        entries=entries,
-        headers={"Content-Security-Policy": PAGE_CSP, **_NO_STORE},
+        "notifications/mailbox/list.html", policy=_page_policy(), headers=_NO_STORE, entries=entries
     )
 
 
@@ -61,19 +67,20 @@ async def mailbox_css(container: ContainerDep) -> Response:
 
 
 @router.get("/{message_id}")
-async def mailbox_message(container: ContainerDep, message_id: str) -> HTMLResponse:
+async def mailbox_message(container: ContainerDep, message_id: str) -> Response:
     message = await _message(container, message_id)
     return html_page(
         "notifications/mailbox/detail.html",
+        policy=_page_policy(),
+        headers=_NO_STORE,
         message=message,
-        headers={"Content-Security-Policy": PAGE_CSP, **_NO_STORE},
     )
 
 
 @router.get("/{message_id}/html")
-async def mailbox_message_html(container: ContainerDep, message_id: str) -> HTMLResponse:
+async def mailbox_message_html(container: ContainerDep, message_id: str) -> Response:
     message = await _message(container, message_id)
-    return HTMLResponse(message.html, headers={"Content-Security-Policy": PREVIEW_CSP, **_NO_STORE})
+    return html_response(message.html, policy=_preview_policy(), headers=_NO_STORE)
 
 
 @router.get("/{message_id}/attachments/{index}")

@@ -42,6 +42,9 @@ WEBHOOK_EVENTS = Counter(
 JOBS_FINISHED = Counter(
     "mais_jobs_total", "Background jobs by kind and outcome.", ["kind", "outcome"]
 )
+CSP_VIOLATIONS = Counter(
+    "mais_csp_violations_total", "CSP violation reports received, by directive.", ["directive"]
+)
 CALENDAR_FAILURES = Counter(
     "mais_calendar_failures_total", "Calendar reads that failed (availability failed open)."
 )

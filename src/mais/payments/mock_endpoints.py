@@ -6,27 +6,19 @@ Stripe-format events to `/v1/webhooks/stripe`, so the real webhook code confirms
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 
 from mais.adapters.payments import MockPayments
 from mais.adapters.payments.mock import PayOutcome
 from mais.core.deps import ContainerDep
+from mais.web.csp import origin_of, page_policy
+from mais.web.templates import html_page
 
 router = APIRouter(prefix="/mock", include_in_schema=False)
 
-_templates = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"),
-    autoescape=select_autoescape(["html"]),
-)
-PAGE_CSP = (
-    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
-    "base-uri 'none'; frame-ancestors 'none'"
-)
 SESSION_PLACEHOLDER = "{CHECKOUT_SESSION_ID}"
 
 
@@ -34,16 +26,23 @@ def _money(cents: int, currency: str) -> str:
     return f"{cents / 100:,.2f} {currency.upper()}"
 
 
-def _page(status: int = 200, **context: Any) -> HTMLResponse:
+def _page(status: int = 200, *, leads_to: tuple[str, ...] = (), **context: Any) -> Response:
     session = context.get("session")
     currency = session["currency"] if session else "usd"
     context.setdefault("money", lambda cents: _money(int(cents), currency))
     context.setdefault("title", "Checkout")
-    html = _templates.get_template("mock_checkout.html").render(**context)
-    return HTMLResponse(
-        html,
+    for name in ("session", "account", "error", "open", "expires", "card", "undelivered"):
+        context.setdefault(name, None)
+    context.setdefault("return_url", "/")
+    # Like Stripe's page: a top-level page nobody may frame. Its forms post to itself and
+    # are redirected to the success or cancel page (form-action covers those redirects).
+    targets = [origin for origin in (origin_of(url) for url in leads_to) if origin]
+    return html_page(
+        "payments/mock_checkout.html",
+        policy=page_policy(form_action=["'self'", *targets]),
         status_code=status,
-        headers={"Content-Security-Policy": PAGE_CSP, "Cache-Control": "no-store"},
+        headers={"Cache-Control": "no-store"},
+        **context,
     )
 
 
@@ -52,7 +51,7 @@ def _mock(container: Any) -> MockPayments | None:
     return payments if isinstance(payments, MockPayments) else None
 
 
-def _not_found() -> HTMLResponse:
+def _not_found() -> Response:
     return _page(404, title="Checkout not found", error="This checkout page does not exist.")
 
 
@@ -63,13 +62,14 @@ def _session_page(
     status: int = 200,
     error: str | None = None,
     card: str = "",
-) -> HTMLResponse:
+) -> Response:
     is_open = data["status"] == "open"
     title = "Pay for your booking" if is_open else f"This checkout is {data['status']}"
     expires = datetime.fromtimestamp(int(data["expires_at"]), UTC).strftime("%H:%M UTC")
     view = dict(data, description=data.get("payment_intent_data", {}).get("description", ""))
     return _page(
         status,
+        leads_to=(data["success_url"], data["cancel_url"]),
         title=title,
         session=view,
         open=is_open,

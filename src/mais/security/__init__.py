@@ -1,0 +1,1 @@
+"""Security reporting: where browsers send Content-Security-Policy violations."""
