@@ -21,6 +21,12 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from mais.settings import Settings
+from tests.fakes.google_calendar import fake_google, service_account_key
+from tests.fakes.postmark import fake_postmark
+from tests.fakes.stripe import fake_stripe
+
+# Fixtures of the local fakes of Stripe, Postmark and Google, for every test module.
+__all__ = ["fake_google", "fake_postmark", "fake_stripe", "service_account_key"]
 
 # Nothing from the developer's shell or .env may leak into the tests.
 for _field in Settings.model_fields.values():
@@ -137,15 +143,33 @@ def empty_database_url(backend: str, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def redis_url(backend: str) -> str | None:
+def redis_url(backend: str) -> Iterator[str | None]:
     if not backend.endswith("redis"):
-        return None
+        yield None
+        return
     assert TEST_REDIS_URL
     parsed = make_url(TEST_REDIS_URL.replace("redis://", "redis+x://", 1))
     base = TEST_REDIS_URL.rstrip("/")
     if parsed.database:
-        return TEST_REDIS_URL
-    return f"{base}/{random.randint(1, 15)}"
+        yield TEST_REDIS_URL
+        return
+    # Each run (and each xdist worker) claims a database number of its own in DB 0, so two
+    # runs never flush each other's keys; a claim left by a killed run expires.
+    from redis import Redis
+
+    registry = Redis.from_url(f"{base}/0")
+    token = f"{os.getpid()}-{uuid.uuid4().hex}"
+    numbers = random.sample(range(1, 16), 15)
+    claimed = next(
+        (n for n in numbers if registry.set(f"mais-test:redis-db:{n}", token, nx=True, ex=7200)),
+        None,
+    )
+    if claimed is None:
+        raise pytest.UsageError("all 15 test Redis databases are claimed by other runs")
+    yield f"{base}/{claimed}"
+    if registry.get(f"mais-test:redis-db:{claimed}") == token.encode():
+        registry.delete(f"mais-test:redis-db:{claimed}")
+    registry.close()
 
 
 def _empty_tables(url: str) -> None:

@@ -21,8 +21,15 @@ from mais.models import (
     WebhookEvent,
     utcnow,
 )
+from mais.payments import service as webhook_service
 from tests.factories.admin import add_booking, login, platform_headers
-from tests.factories.world import add_catalog, make_tenant
+from tests.factories.world import (
+    add_catalog,
+    days_ahead,
+    deliver_stripe_event,
+    hold_booking,
+    make_tenant,
+)
 
 FLAKY_JOB = "test.flaky"
 _flaky_state = {"fail": True}
@@ -159,7 +166,7 @@ async def test_invalid_platform_requests(client, admin, path, params, status):
     assert response.status_code == status
 
 
-async def test_webhook_events_listed_by_status_and_a_failed_one_is_processed_again(
+async def test_webhook_events_listed_by_status_and_a_retry_that_fails_again_stays_failed(
     container, client, admin
 ):
     async with container.db.transaction() as session:
@@ -187,15 +194,57 @@ async def test_webhook_events_listed_by_status_and_a_failed_one_is_processed_aga
     processed_id = next(e["id"] for e in everything.json()["items"] if e["status"] == "processed")
     not_failed = await client.post(f"/v1/admin/webhook-events/{processed_id}/retry", headers=admin)
     assert not_failed.status_code == 409
-    # The stored payload is an empty object: processing it again fails again, visibly.
+    # "{}" is no Stripe event: processing it again fails again, recorded in the request.
     retried = await client.post(
         f"/v1/admin/webhook-events/{failed.json()['items'][0]['id']}/retry", headers=admin
     )
     assert retried.status_code == 200
-    assert retried.json()["status"] == "failed"
-    assert retried.json()["attempts"] == 2
+    assert (retried.json()["status"], retried.json()["attempts"]) == ("failed", 2)
+    assert "KeyError" in retried.json()["lastError"]
     async with container.db.sessionmaker() as session:
         statuses = (await session.execute(select(WebhookEvent.status))).scalars().all()
         actions = (await session.execute(select(AuditEntry.action))).scalars().all()
     assert sorted(statuses) == ["failed", "failed", "processed"]
     assert "webhook_event.retried" in actions
+
+
+async def test_retrying_a_failed_webhook_event_processes_it_and_confirms_the_booking(
+    container, client, admin, monkeypatch
+):
+    tenant = await add_catalog(container, await make_tenant(container))
+    held = await hold_booking(container, tenant, days_ahead(container, 30))
+    _outcome, events = await container.payments.pay(held.session_id, "4242424242424242")
+    completed = events[0]
+
+    async def partner_down(service, session, obj):
+        raise RuntimeError("partner database is down")
+
+    with monkeypatch.context() as patch:
+        patch.setitem(webhook_service.EVENT_HANDLERS, completed["type"], partner_down)
+        with pytest.raises(webhook_service.WebhookProcessingFailed):
+            await deliver_stripe_event(container, completed)
+    [failed] = (
+        await client.get("/v1/admin/webhook-events", headers=admin, params={"status": "failed"})
+    ).json()["items"]
+
+    retried = await client.post(f"/v1/admin/webhook-events/{failed['id']}/retry", headers=admin)
+
+    assert retried.status_code == 200
+    assert (retried.json()["status"], retried.json()["attempts"]) == ("processed", 2)
+    assert retried.json()["tenantId"] == str(tenant.id)
+    async with container.db.sessionmaker() as session:
+        booking = await session.get(Booking, held.id)
+        actions = (
+            (
+                await session.execute(
+                    select(AuditEntry.action).where(AuditEntry.entity_id == failed["id"])
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert booking is not None
+    assert booking.status == "confirmed"
+    assert actions == ["webhook_event.retried"]
+    again = await client.post(f"/v1/admin/webhook-events/{failed['id']}/retry", headers=admin)
+    assert again.status_code == 409  # processed events are not retried

@@ -228,11 +228,22 @@ async def test_read_only_view_of_a_tenants_bookings(container, client, admin):
     ).status_code == 403
 
 
-async def test_platform_admin_starts_stripe_onboarding_for_a_tenant(container, client, admin):
+async def test_the_platform_admin_can_start_stripe_onboarding_for_a_tenant(
+    container, client, admin
+):
     alpha = await make_tenant(container, "alpha-events")
 
     response = await client.post(f"{BASE}/{alpha.id}/stripe/connect", headers=admin)
 
     assert response.status_code == 200
-    assert "/mock/connect/acct_" in response.json()["url"]
+    assert "/mock/connect/acct_mock" in response.json()["url"]
+    detail = await client.get(f"{BASE}/{alpha.id}", headers=admin)
+    async with container.db.sessionmaker() as session:
+        created = (
+            await session.execute(
+                select(AuditEntry).where(AuditEntry.action == "tenant.stripe_account_created")
+            )
+        ).scalar_one()
+    assert (created.tenant_id, created.actor_role) == (alpha.id, "platform_admin")
+    assert detail.status_code == 200
     assert (await client.post(f"{BASE}/nope/stripe/connect", headers=admin)).status_code == 404

@@ -3,26 +3,39 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
 
+from mais.adapters.email.outbox import StoredMessage, parse_stored
 from mais.auth.sessions import SessionService
 from mais.jobs.worker import JobWorker
 from mais.models import PasswordResetToken, utcnow
-from tests.factories.admin import RecordingEmail, login, platform_headers
+from tests.factories.admin import login, platform_headers
 from tests.factories.world import PASSWORD, make_tenant
 
 NEW_PASSWORD = "  a new passphrase, spaces kept  "
 ME = "/v1/tenant-admin/me"
 
 
+@dataclass
+class Outbox:
+    """What mock mode's e-mail adapter wrote to the outbox directory, oldest first."""
+
+    directory: Path
+
+    @property
+    def sent(self) -> list[StoredMessage]:
+        return [parse_stored(p.stem, p.read_bytes()) for p in sorted(self.directory.glob("*.eml"))]
+
+
 @pytest.fixture
-def outbox(container) -> RecordingEmail:
-    # LINK(notifications): the outbox adapter replaces this stand-in after the merge.
-    container.email = RecordingEmail()
-    return container.email
+def outbox(container) -> Outbox:
+    assert container.email.backend == "outbox"
+    return Outbox(container.settings.outbox_dir)
 
 
 def _token_in(text: str) -> str:

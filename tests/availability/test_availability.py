@@ -5,18 +5,51 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from prometheus_client import REGISTRY
 
 from mais.adapters.cache import MemoryCache
 from mais.adapters.calendar import CalendarUnavailable, MemoryCalendar
-from mais.availability.calendar_busy import CALENDAR_STATS, CalendarBusyDays
-from mais.models import BlackoutDate, utcnow
+from mais.availability.calendar_busy import CalendarBusyDays
+from mais.calendar.service import calendar_id_for
+from mais.jobs.worker import JobWorker
+from mais.models import BlackoutDate, Tenant, utcnow
+from tests.factories.metrics import scrape
 from tests.factories.world import (
     add_catalog,
+    cancel_booking,
     confirmed_booking,
     days_ahead,
     hold_booking,
     make_tenant,
 )
+
+SHARED_CALENDAR = "shared@group.calendar.google.com"
+CALENDAR_FAILURES = "mais_calendar_failures_total"
+
+
+@pytest.fixture
+def calendar_backend() -> str:
+    """The in-memory calendar, unless a test asks for Google (its local fake)."""
+    return "memory"
+
+
+@pytest.fixture
+def settings_overrides(
+    calendar_backend: str, fake_google: Any, service_account_key: Any
+) -> dict[str, Any]:
+    if calendar_backend == "memory":
+        return {}
+    fake_google.add_calendar(SHARED_CALENDAR)
+    return {
+        "google_service_account_json_base64": service_account_key.info_base64(
+            fake_google.token_uri
+        ),
+        "google_api_base": fake_google.base_url,
+        "google_calendar_id": SHARED_CALENDAR,
+    }
 
 
 async def _blackout(container, tenant, day: date) -> None:
@@ -162,25 +195,25 @@ class _SlowCalendar(MemoryCalendar):
         return set()
 
 
-async def test_a_calendar_outage_fails_open_and_is_counted(container, client):
+async def test_a_calendar_outage_fails_open_and_is_counted_in_the_metrics(container, client):
     tenant = await make_tenant(container, calendar_id="cal-down")
     container.calendar = _BrokenCalendar()
-    before = CALENDAR_STATS.failures
+    before = await scrape(client, CALENDAR_FAILURES)
     day = days_ahead(container, 30)
 
     body = await _day(client, tenant, day)
 
     assert body["available"] is True
-    assert CALENDAR_STATS.failures == before + 1
+    assert await scrape(client, CALENDAR_FAILURES) == before + 1
 
 
-async def test_a_slow_calendar_times_out_and_fails_open():
+async def test_a_slow_calendar_times_out_fails_open_and_is_counted():
     busy_days = CalendarBusyDays(_SlowCalendar(), MemoryCache(), timeout_seconds=0.05)
-    before = CALENDAR_STATS.timeouts
+    before = REGISTRY.get_sample_value(CALENDAR_FAILURES) or 0.0
     day = date(2030, 1, 10)
 
     assert await busy_days.busy_between(uuid.uuid4(), "cal", day, day, "UTC") == set()
-    assert CALENDAR_STATS.timeouts == before + 1
+    assert REGISTRY.get_sample_value(CALENDAR_FAILURES) == before + 1
 
 
 async def test_busy_days_are_cached_per_month_for_a_minute(container, client):
@@ -206,12 +239,59 @@ async def _cache_keys(container):
             yield key.decode()
 
 
-async def test_settings_calendar_is_used_when_the_tenant_has_none(container, client):
-    container.settings.google_calendar_id = "shared-cal"
+@pytest.mark.parametrize("calendar_backend", ["google"])
+async def test_the_platform_calendar_is_read_when_the_tenant_has_none(
+    container, client, fake_google
+):
     tenant = await make_tenant(container)
     day = days_ahead(container, 50)
-    container.calendar.mark_busy("shared-cal", day)
+    fake_google.add_busy(
+        SHARED_CALENDAR, f"{day.isoformat()}T15:00:00-05:00", f"{day.isoformat()}T18:00:00-05:00"
+    )
+
     assert (await _day(client, tenant, day))["reason"] == "calendar"
+    [free_busy] = fake_google.api_requests("/calendar/v3/freeBusy")
+    assert free_busy.json()["items"] == [{"id": SHARED_CALENDAR}]
+
+
+async def test_in_mock_mode_availability_reads_the_tenants_own_memory_calendar(container, client):
+    tenant = await make_tenant(container)
+    async with container.db.sessionmaker() as session:
+        row = await session.get(Tenant, tenant.id)
+    calendar_id = calendar_id_for(row, container.settings, container.calendar)
+    day = days_ahead(container, 50)
+    container.calendar.mark_busy(calendar_id, day)
+
+    assert calendar_id == f"memory:{tenant.id}"
+    assert (await _day(client, tenant, day))["reason"] == "calendar"
+
+
+@pytest.mark.parametrize("calendar_backend", ["memory", "google"])
+async def test_a_confirmed_bookings_own_calendar_event_reads_booked_and_leaves_with_it(
+    container, client, fake_google
+):
+    tenant = await add_catalog(container, await make_tenant(container))
+    day = days_ahead(container, 30)
+    booking = await confirmed_booking(container, tenant, day)
+    await JobWorker(container).drain()  # the booking's all-day event is on the calendar
+    if container.calendar.backend == "memory":
+        assert container.calendar.events[f"memory:{tenant.id}"]
+    else:
+        assert fake_google.events[SHARED_CALENDAR]
+
+    assert (await _day(client, tenant, day))["reason"] == "booked"
+    listed = await client.get(
+        "/v1/availability/unavailable",
+        params={"startDate": day.isoformat(), "endDate": day.isoformat()},
+        headers=tenant.headers,
+    )
+    assert listed.json()["dates"] == [{"date": day.isoformat(), "reason": "booked"}]
+
+    await cancel_booking(container, tenant, booking.id)
+    assert (await _day(client, tenant, day))["reason"] == "calendar"  # event not yet removed
+    await JobWorker(container).drain()  # the event is deleted and the cached month forgotten
+
+    assert (await _day(client, tenant, day))["available"] is True
 
 
 async def test_one_tenants_bookings_never_block_another_tenant(container, client):

@@ -1,8 +1,9 @@
-"""Hold expiry (the periodic sweep), cancellation and refunds through BookingService."""
+"""Hold expiry (the periodic sweep), completion after the event date, cancellation and
+refunds through BookingService."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -15,6 +16,7 @@ from mais.jobs.worker import JobWorker
 from mais.models import AuditEntry, Booking, Job, Payment, Refund
 from tests.factories.world import (
     add_catalog,
+    cancel_booking,
     confirmed_booking,
     days_ahead,
     hold_booking,
@@ -53,6 +55,51 @@ async def test_the_periodic_sweep_releases_expired_holds_and_frees_their_dates(c
         "/v1/availability", params={"date": stale.event_date.isoformat()}, headers=tenant.headers
     )
     assert response.json()["available"] is True
+
+
+async def test_confirmed_bookings_complete_once_their_date_has_passed_in_the_tenants_zone(
+    container,
+):
+    auckland = await add_catalog(
+        container, await make_tenant(container, timezone="Pacific/Auckland")
+    )
+    los_angeles = await add_catalog(
+        container, await make_tenant(container, timezone="America/Los_Angeles")
+    )
+    container.clock.freeze(datetime(2030, 6, 1, 12, 0, tzinfo=UTC))
+    day = date(2030, 6, 15)
+    in_auckland = await confirmed_booking(container, auckland, day)
+    in_los_angeles = await confirmed_booking(container, los_angeles, day)
+    canceled = await confirmed_booking(container, auckland, date(2030, 6, 14))
+    await cancel_booking(container, auckland, canceled.id)
+    later = await confirmed_booking(container, auckland, date(2030, 6, 16))
+
+    # 12:30 UTC on the 15th: 00:30 on the 16th in Auckland, 05:30 on the 15th in Los Angeles.
+    container.clock.freeze(datetime(2030, 6, 15, 12, 30, tzinfo=UTC))
+    await JobWorker(container).run_periodic(force=True)
+
+    assert (await _booking(container, in_auckland.id)).status == "completed"
+    assert (await _booking(container, in_los_angeles.id)).status == "confirmed"
+    assert (await _booking(container, canceled.id)).status == "canceled"
+    assert (await _booking(container, later.id)).status == "confirmed"
+    (audit,) = await _rows(container, AuditEntry, AuditEntry.action == "booking.completed")
+    assert (audit.entity_id, audit.actor_role, audit.tenant_id) == (
+        str(in_auckland.id),
+        "system",
+        auckland.id,
+    )
+    assert (audit.before["status"], audit.after["status"]) == ("confirmed", "completed")
+
+    # Midnight has come to Los Angeles (07:00 UTC on the 16th is 00:00 there).
+    container.clock.freeze(datetime(2030, 6, 16, 7, 0, tzinfo=UTC))
+    await JobWorker(container).run_periodic(force=True)
+
+    assert (await _booking(container, in_los_angeles.id)).status == "completed"
+    assert (await _booking(container, later.id)).status == "confirmed"  # today in Auckland
+    completions = await _rows(container, AuditEntry, AuditEntry.action == "booking.completed")
+    assert sorted(a.entity_id for a in completions) == sorted(
+        [str(in_auckland.id), str(in_los_angeles.id)]
+    )
 
 
 async def test_canceling_a_confirmed_booking_frees_the_date_and_tells_both_parties(

@@ -1,19 +1,17 @@
-"""Races for one date, with real concurrency against PostgreSQL (each request its own
-connection and transaction): the partial unique index decides, never luck."""
+"""Races for one date, with real concurrency (each request its own connection and
+transaction) on PostgreSQL and on SQLite: the partial unique index decides, never luck,
+and the losers hear 409, never 503. On SQLite every transaction takes the write lock at
+BEGIN (`mais.core.db`), so racing transactions queue instead of failing with "database
+is locked" when a reader tries to become a writer."""
 
 from __future__ import annotations
 
 import asyncio
 
-import pytest
 from sqlalchemy import func, select
 
 from mais.models import Booking
 from tests.factories.world import add_catalog, checkout_body, days_ahead, make_tenant
-
-# Real write concurrency needs PostgreSQL (SQLite has a single writer): these tests run in
-# the service-backed run only (deselected, not skipped, from the SQLite run).
-pytestmark = pytest.mark.postgres
 
 
 async def _live_bookings(container) -> int:

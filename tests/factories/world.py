@@ -125,6 +125,11 @@ async def add_catalog(
 
 
 # --- bookings ---------------------------------------------------------------------------
+# Every booking is made the way the product makes it: a hold through BookingService (as
+# checkout does), confirmed by a signed Stripe webhook, canceled and refunded through
+# BookingService. Nothing here writes booking rows itself.
+
+TENANT_ADMIN = Actor(role="tenant_admin", label="owner@example.com")
 
 
 def days_ahead(container: Any, days: int, timezone: str = "America/New_York") -> date:
@@ -135,10 +140,13 @@ def days_ahead(container: Any, days: int, timezone: str = "America/New_York") ->
 @dataclass
 class HeldBooking:
     id: uuid.UUID
+    tenant_id: uuid.UUID
     session_id: str
     access_token: str
     event_date: date
     expires_at: datetime
+    subtotal_cents: int
+    currency: str
 
 
 def checkout_body(
@@ -149,15 +157,22 @@ def checkout_body(
     add_ons: tuple[str, ...] = (),
     email: str | None = None,
     couple_name: str = "Ada & Grace",
+    phone: str | None = None,
+    notes: str | None = None,
 ) -> dict[str, Any]:
     """The JSON a widget posts to `/v1/bookings/checkout`."""
-    return {
+    body: dict[str, Any] = {
         "packageId": package,
         "eventDate": event_date.isoformat(),
         "coupleName": couple_name,
         "email": email or f"couple-{uuid.uuid4().hex[:8]}@example.com",
         "addOnIds": [str(world.add_ons[name].id) for name in add_ons],
     }
+    if phone is not None:
+        body["phone"] = phone
+    if notes is not None:
+        body["notes"] = notes
+    return body
 
 
 async def hold_booking(
@@ -173,10 +188,13 @@ async def hold_booking(
         assert result.booking.hold_expires_at is not None
         return HeldBooking(
             id=result.booking.id,
+            tenant_id=world.id,
             session_id=result.session.id,
             access_token=result.access_token,
             event_date=event_date,
             expires_at=result.booking.hold_expires_at,
+            subtotal_cents=result.booking.subtotal_cents,
+            currency=result.booking.currency,
         )
 
 
@@ -198,9 +216,60 @@ async def pay_with_mock_card(
     return [await deliver_stripe_event(container, event) for event in events]
 
 
+def session_completed_event(held: HeldBooking) -> dict[str, Any]:
+    """The `checkout.session.completed` Stripe sends when the hold's session is paid."""
+    from mais.adapters.payments.mock import stripe_event
+
+    session = {
+        "id": held.session_id,
+        "object": "checkout.session",
+        "status": "complete",
+        "payment_status": "paid",
+        "payment_intent": f"pi_test_{uuid.uuid4().hex[:24]}",
+        "amount_total": held.subtotal_cents,
+        "currency": held.currency,
+        "metadata": {"booking_id": str(held.id), "tenant_id": str(held.tenant_id)},
+    }
+    return stripe_event("checkout.session.completed", session)
+
+
+async def pay_checkout(container: Any, held: HeldBooking) -> list[Any]:
+    """Pay the hold's Checkout session: with the success card on the mock checkout, or
+    (real Stripe adapter, pointed at a fake) by delivering the event Stripe would send."""
+    from mais.adapters.payments import MockPayments
+
+    if isinstance(container.payments, MockPayments):
+        return await pay_with_mock_card(container, held.session_id)
+    return [await deliver_stripe_event(container, session_completed_event(held))]
+
+
 async def confirmed_booking(
     container: Any, world: TenantWorld, event_date: date, **body: Any
 ) -> HeldBooking:
+    """A hold paid through the signed webhook (booking confirmed, side effects queued)."""
     held = await hold_booking(container, world, event_date, **body)
-    await pay_with_mock_card(container, held.session_id)
+    outcomes = await pay_checkout(container, held)
+    assert outcomes[0] == "processed", outcomes
     return held
+
+
+async def cancel_booking(
+    container: Any, world: TenantWorld, booking_id: uuid.UUID, reason: str | None = None
+) -> None:
+    """The tenant cancels the booking (`BookingService.cancel`)."""
+    from mais.bookings.service import BookingService
+
+    async with container.db.transaction() as session:
+        await BookingService(session, container, world.id).cancel(TENANT_ADMIN, booking_id, reason)
+
+
+async def refund_booking(
+    container: Any, world: TenantWorld, booking_id: uuid.UUID, amount_cents: int | None = None
+) -> None:
+    """The tenant refunds the booking, all of it by default (`BookingService.refund`)."""
+    from mais.bookings.service import BookingService
+
+    async with container.db.transaction() as session:
+        await BookingService(session, container, world.id).refund(
+            TENANT_ADMIN, booking_id, amount_cents
+        )

@@ -1,28 +1,38 @@
-"""`email.booking` jobs end to end: enqueued with the booking change, run by the worker,
-delivered through the outbox (mock) or Postmark (real, local fake) exactly once."""
+"""`email.booking` jobs end to end: enqueued with the booking change (made through the
+booking service and the signed Stripe webhook), run by the worker, delivered through the
+outbox (mock) or Postmark (real adapters; local fakes of Postmark and Stripe) exactly once."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
+from mais.bookings.repository import BookingRepository
 from mais.jobs import worker as worker_module
 from mais.jobs.queue import enqueue
 from mais.jobs.registry import HANDLERS
 from mais.jobs.worker import LEASE, JobWorker
 from mais.models import Job, JobStatus, utcnow
 from mais.notifications.events import EMAIL_JOB, BookingEvent, enqueue_booking_notifications
-from mais.notifications.repository import EmailDeliveryRepository, NotifiedBookingRepository
-from tests.factories.bookings import change_booking_via_orm, make_confirmed_booking_via_orm
-from tests.factories.world import REAL_ADAPTERS, add_catalog, make_tenant
+from mais.notifications.repository import EmailDeliveryRepository
+from tests.factories.world import (
+    REAL_ADAPTERS,
+    HeldBooking,
+    add_catalog,
+    cancel_booking,
+    confirmed_booking,
+    days_ahead,
+    make_tenant,
+    refund_booking,
+)
 
-EVENT_DATE = date(2031, 6, 14)
 TENANT_INBOX = "bookings@kiwi-events.example"
+COUPLE = "couple@example.com"
 
 
 @pytest.fixture(params=["outbox", "postmark"])
@@ -31,20 +41,38 @@ def email_backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def settings_overrides(email_backend: str, fake_postmark: Any) -> dict[str, Any]:
+def settings_overrides(email_backend: str, fake_postmark: Any, fake_stripe: Any) -> dict[str, Any]:
     if email_backend == "outbox":
         return {}
     return REAL_ADAPTERS | {
         "postmark_server_token": fake_postmark.token,
         "postmark_from_email": "bookings@mais.test",
         "postmark_api_base": fake_postmark.base_url,
+        "stripe_api_base": fake_stripe.url,
     }
+
+
+async def onboarded_tenant(container: Any, **fields: Any) -> Any:
+    """A tenant that can take payments under the real adapters too."""
+    tenant = await make_tenant(
+        container,
+        stripe_account_id=f"acct_1{uuid.uuid4().hex[:14]}",
+        stripe_charges_enabled=True,
+        **fields,
+    )
+    return await add_catalog(container, tenant)
 
 
 @pytest.fixture
 async def world(container: Any) -> Any:
-    tenant = await make_tenant(container, notification_email=TENANT_INBOX)
-    return await add_catalog(container, tenant)
+    return await onboarded_tenant(container, notification_email=TENANT_INBOX)
+
+
+async def booked(container: Any, world: Any, email: str = COUPLE) -> HeldBooking:
+    """A booking confirmed by its signed webhook: its e-mail jobs are queued."""
+    return await confirmed_booking(
+        container, world, days_ahead(container, 60), email=email, add_ons=("Violinist",)
+    )
 
 
 async def sent_messages(container: Any, fake_postmark: Any) -> list[dict[str, Any]]:
@@ -90,22 +118,22 @@ def travel(monkeypatch: pytest.MonkeyPatch, delta: timedelta) -> None:
 async def test_confirmation_emails_the_couple_and_the_tenant_once_each_with_the_invite(
     container, world, fake_postmark
 ):
-    booking_id = await make_confirmed_booking_via_orm(container, world, event_date=EVENT_DATE)
+    booking = await booked(container, world)
 
     await JobWorker(container).drain()
 
     messages = await sent_messages(container, fake_postmark)
-    assert sorted(m["to"] for m in messages) == sorted(["couple@example.com", TENANT_INBOX])
+    assert sorted(m["to"] for m in messages) == sorted([COUPLE, TENANT_INBOX])
     for message in messages:
         [(name, content_type, data)] = message["attachments"]
         assert name.endswith(".ics")
         assert "method=REQUEST" in content_type.replace('"', "")
         event = Calendar.from_ical(data).walk("VEVENT")[0]
-        assert event.decoded("DTSTART") == EVENT_DATE
-        assert event["UID"] == f"booking-{booking_id}@mais"
+        assert event.decoded("DTSTART") == booking.event_date
+        assert event["UID"] == f"booking-{booking.id}@mais"
     assert all(job.status == JobStatus.done for job in await email_jobs(container))
     async with container.db.sessionmaker() as session:
-        deliveries = await EmailDeliveryRepository(session, world.id).for_booking(booking_id)
+        deliveries = await EmailDeliveryRepository(session, world.id).for_booking(booking.id)
     assert sorted(d.audience for d in deliveries) == ["customer", "tenant"]
     assert {d.backend for d in deliveries} == {container.email.backend}
 
@@ -113,13 +141,14 @@ async def test_confirmation_emails_the_couple_and_the_tenant_once_each_with_the_
 async def test_replaying_the_cause_or_rerunning_the_handler_sends_nothing_more(
     container, world, fake_postmark
 ):
-    booking_id = await make_confirmed_booking_via_orm(container, world, event_date=EVENT_DATE)
+    booking = await booked(container, world)
     await JobWorker(container).drain()
 
     # The same confirmation recorded again (a replayed webhook) enqueues nothing new...
     async with container.db.transaction() as session:
-        booking = await NotifiedBookingRepository(session, world.id).get(booking_id)
-        await enqueue_booking_notifications(session, booking, BookingEvent.confirmed)
+        row = await BookingRepository(session, world.id).get(booking.id)
+        assert row is not None
+        await enqueue_booking_notifications(session, row, BookingEvent.confirmed)
     # ...and a handler run again after its success (a reclaimed job) finds the delivery.
     payload = (await email_jobs(container))[0].payload
     await HANDLERS[EMAIL_JOB](container, dict(payload))
@@ -132,7 +161,7 @@ async def test_replaying_the_cause_or_rerunning_the_handler_sends_nothing_more(
 async def test_a_worker_killed_after_claiming_leaves_each_email_to_be_sent_once_after_restart(
     container, world, fake_postmark, monkeypatch
 ):
-    await make_confirmed_booking_via_orm(container, world, event_date=EVENT_DATE)
+    await booked(container, world)
     doomed = JobWorker(container, name="doomed-worker")
     claimed = await doomed.claim()  # committed as running ... and then the process dies
     assert {job.kind for job in claimed} >= {EMAIL_JOB}
@@ -149,7 +178,7 @@ async def test_a_worker_killed_after_claiming_leaves_each_email_to_be_sent_once_
     await survivor.drain()
 
     messages = await sent_messages(container, fake_postmark)
-    assert sorted(m["to"] for m in messages) == sorted(["couple@example.com", TENANT_INBOX])
+    assert sorted(m["to"] for m in messages) == sorted([COUPLE, TENANT_INBOX])
     jobs = await email_jobs(container)
     assert {job.status for job in jobs} == {JobStatus.done}
     assert {job.locked_by for job in jobs} == {"survivor"}
@@ -158,7 +187,7 @@ async def test_a_worker_killed_after_claiming_leaves_each_email_to_be_sent_once_
 async def test_a_worker_killed_after_sending_but_before_marking_done_does_not_send_twice(
     container, world, fake_postmark, monkeypatch
 ):
-    await make_confirmed_booking_via_orm(container, world, event_date=EVENT_DATE)
+    await booked(container, world)
     doomed = JobWorker(container, name="doomed-worker")
     for job in await doomed.claim():
         await HANDLERS[job.kind](container, dict(job.payload))  # effect done, never marked
@@ -175,7 +204,7 @@ async def test_a_worker_killed_after_sending_but_before_marking_done_does_not_se
 async def test_a_transient_postmark_failure_is_retried_with_backoff_and_then_succeeds(
     container, world, fake_postmark, monkeypatch
 ):
-    await make_confirmed_booking_via_orm(container, world, event_date=EVENT_DATE)
+    await booked(container, world)
     fake_postmark.fail_next(503)
     started = utcnow()
 
@@ -201,9 +230,7 @@ async def test_an_undeliverable_address_goes_dead_at_once_and_the_tenant_is_stil
     container, world, fake_postmark
 ):
     fake_postmark.inactive.add("bounced@example.com")
-    await make_confirmed_booking_via_orm(
-        container, world, event_date=EVENT_DATE, email="bounced@example.com"
-    )
+    await booked(container, world, email="bounced@example.com")
 
     await JobWorker(container).drain()
 
@@ -219,11 +246,9 @@ async def test_an_undeliverable_address_goes_dead_at_once_and_the_tenant_is_stil
 async def test_cancellation_sends_cancel_invites_and_a_stale_confirmation_is_skipped(
     container, world, fake_postmark
 ):
-    booking_id = await make_confirmed_booking_via_orm(container, world, event_date=EVENT_DATE)
-    # Canceled before the worker got to the confirmation e-mails.
-    await change_booking_via_orm(
-        container, world, booking_id, BookingEvent.canceled, cancel_reason="Venue closed"
-    )
+    booking = await booked(container, world)
+    # Canceled by the tenant before the worker got to the confirmation e-mails.
+    await cancel_booking(container, world, booking.id, "Venue closed")
 
     await JobWorker(container).drain()
 
@@ -239,19 +264,11 @@ async def test_cancellation_sends_cancel_invites_and_a_stale_confirmation_is_ski
 
 
 async def test_each_partial_refund_gets_its_own_emails(container, world, fake_postmark):
-    booking_id = await make_confirmed_booking_via_orm(container, world, event_date=EVENT_DATE)
+    booking = await booked(container, world)
     await JobWorker(container).drain()
 
-    for refunded, refund_id in ((10_000, "re_1"), (25_000, "re_2")):
-        await change_booking_via_orm(
-            container,
-            world,
-            booking_id,
-            BookingEvent.refunded,
-            refunded_cents=refunded,
-            status="confirmed",
-            occurrence=refund_id,
-        )
+    for amount in (10_000, 15_000):
+        await refund_booking(container, world, booking.id, amount)
         await JobWorker(container).drain()
 
     refund_mails = [
@@ -284,16 +301,15 @@ async def test_a_job_for_an_unknown_booking_goes_dead_without_retrying(container
 
 
 async def test_another_tenants_booking_id_is_not_found_through_this_tenant(container, world):
-    other = await add_catalog(container, await make_tenant(container))
-    foreign_booking = await make_confirmed_booking_via_orm(
-        container, other, event_date=EVENT_DATE, notify=False
-    )
+    other = await onboarded_tenant(container)
+    foreign_booking = await booked(container, other)
+    await JobWorker(container).drain()  # the other tenant's own e-mails
     async with container.db.transaction() as session:
         await enqueue(
             session,
             EMAIL_JOB,
             {
-                "booking_id": str(foreign_booking),
+                "booking_id": str(foreign_booking.id),
                 "tenant_id": str(world.id),
                 "event": "confirmed",
                 "audience": "customer",
@@ -303,5 +319,6 @@ async def test_another_tenants_booking_id_is_not_found_through_this_tenant(conta
 
     await JobWorker(container).drain()
 
-    [job] = await email_jobs(container)
+    [job] = [j for j in await email_jobs(container) if j.payload["tenant_id"] == str(world.id)]
     assert job.status == JobStatus.dead
+    assert "not found" in job.last_error

@@ -9,11 +9,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from mais.audit.service import STRIPE, record
 from mais.models import BookingStatus
 from mais.tenant_admin import service
-from tests.factories.admin import add_booking
-from tests.factories.world import confirmed_booking, days_ahead
+from tests.factories.admin import add_booking, key_headers
+from tests.factories.world import make_tenant
 
 BASE = "/v1/tenant-admin/bookings"
 DAY = date.today() + timedelta(days=100)
@@ -121,10 +120,6 @@ async def test_detail_has_add_ons_payments_refunds_and_audit_trail(container, cl
         refunded_cents=10_000,
         notes="Rain plan: the barn",
     )
-    async with container.db.transaction() as session:
-        record(
-            session, STRIPE, "booking.confirmed", "booking", booking_id, tenant_id=alpha.tenant.id
-        )
 
     response = await client.get(f"{BASE}/{booking_id}", headers=alpha.headers)
 
@@ -137,8 +132,12 @@ async def test_detail_has_add_ons_payments_refunds_and_audit_trail(container, cl
     [payment] = body["payments"]
     assert payment["amountCents"] == 415_000
     assert [r["amountCents"] for r in payment["refunds"]] == [10_000]
-    assert [e["action"] for e in body["auditTrail"]] == ["booking.confirmed"]
-    assert body["auditTrail"][0]["actorRole"] == "stripe"
+    trail = [(e["action"], e["actorRole"]) for e in body["auditTrail"]]
+    assert trail == [
+        ("booking.held", "customer"),
+        ("booking.confirmed", "stripe"),
+        ("booking.refunded", "tenant_admin"),
+    ]
 
 
 async def test_unknown_or_malformed_booking_id_is_404(client, alpha):
@@ -204,34 +203,81 @@ async def test_csv_export_applies_the_filters_and_streams_every_row(
     assert [r["couple_name"] for r in filtered_rows] == ["Couple 4"]
 
 
-async def test_cancel_and_refund_validate_input_then_act_through_the_booking_service(
+async def test_cancel_and_refund_validate_input_and_change_nothing_when_refused(
     container, client, alpha
 ):
-    first = await confirmed_booking(container, alpha.tenant, days_ahead(container, 40))
-    second = await confirmed_booking(container, alpha.tenant, days_ahead(container, 41))
+    booking_id = await add_booking(container, alpha.tenant)
 
     bad_refunds = [{"amountCents": 0}, {"amountCents": -1}, {"amountCents": "5"}]
     for body in bad_refunds:
-        response = await client.post(f"{BASE}/{first.id}/refund", headers=alpha.headers, json=body)
+        response = await client.post(
+            f"{BASE}/{booking_id}/refund", headers=alpha.headers, json=body
+        )
         assert response.status_code == 422
     too_long = await client.post(
-        f"{BASE}/{first.id}/cancel", headers=alpha.headers, json={"reason": "x" * 501}
+        f"{BASE}/{booking_id}/cancel", headers=alpha.headers, json={"reason": "x" * 501}
     )
     assert too_long.status_code == 422
-
-    canceled = await client.post(
-        f"{BASE}/{first.id}/cancel", headers=alpha.headers, json={"reason": "Venue closed"}
+    too_much = await client.post(
+        f"{BASE}/{booking_id}/refund", headers=alpha.headers, json={"amountCents": 350_001}
     )
-    assert canceled.status_code == 200
-    assert canceled.json()["status"] == "canceled"
+    assert (too_much.status_code, too_much.json()["error"]) == (422, "INVALID_REFUND_AMOUNT")
+    held = await add_booking(container, alpha.tenant, status=BookingStatus.held)
+    unpaid = await client.post(f"{BASE}/{held}/refund", headers=alpha.headers, json={})
+    assert (unpaid.status_code, unpaid.json()["error"]) == (409, "BOOKING_NOT_REFUNDABLE")
+
+    detail = await client.get(f"{BASE}/{booking_id}", headers=alpha.headers)
+    assert detail.json()["status"] == "confirmed"
+    assert container.payments.refunds() == []
+
+
+async def test_partial_refund_then_cancel_then_the_rest_through_the_api(
+    container, client, alpha, credential
+):
+    booking_id = await add_booking(container, alpha.tenant)
 
     partial = await client.post(
-        f"{BASE}/{second.id}/refund", headers=alpha.headers, json={"amountCents": 10_000}
+        f"{BASE}/{booking_id}/refund", headers=credential, json={"amountCents": 50_000}
     )
     assert partial.status_code == 200
     assert partial.json()["status"] == "confirmed"
-    full = await client.post(f"{BASE}/{second.id}/refund", headers=alpha.headers, json={})
-    assert full.status_code == 200
-    assert full.json()["status"] == "refunded"
-    again = await client.post(f"{BASE}/{second.id}/refund", headers=alpha.headers, json={})
-    assert again.status_code == 409
+    assert partial.json()["totals"]["refundedCents"] == 50_000
+    [payment] = partial.json()["payments"]
+    assert [r["amountCents"] for r in payment["refunds"]] == [50_000]
+    assert [r["applicationFeeRefundedCents"] for r in payment["refunds"]] == [5_000]
+
+    canceled = await client.post(
+        f"{BASE}/{booking_id}/cancel", headers=credential, json={"reason": "Venue closed"}
+    )
+    assert canceled.status_code == 200
+    assert (canceled.json()["status"], canceled.json()["cancelReason"]) == (
+        "canceled",
+        "Venue closed",
+    )
+    twice = await client.post(f"{BASE}/{booking_id}/cancel", headers=credential, json={})
+    assert (twice.status_code, twice.json()["error"]) == (409, "BOOKING_NOT_CANCELABLE")
+
+    rest = await client.post(f"{BASE}/{booking_id}/refund", headers=credential, json={})
+    assert rest.status_code == 200
+    assert (rest.json()["status"], rest.json()["totals"]["refundedCents"]) == (
+        "refunded",
+        350_000,
+    )
+    actions = [entry["action"] for entry in rest.json()["auditTrail"]]
+    assert {"booking.held", "booking.confirmed", "booking.canceled", "booking.refunded"} <= set(
+        actions
+    )
+    assert sorted(r["amount"] for r in container.payments.refunds()) == [50_000, 300_000]
+
+
+async def test_another_tenants_booking_cannot_be_canceled_or_refunded(container, client, alpha):
+    other = await make_tenant(container, "other-events")
+    booking_id = await add_booking(container, alpha.tenant)
+
+    for action in ("cancel", "refund"):
+        response = await client.post(
+            f"{BASE}/{booking_id}/{action}", headers=key_headers(other), json={}
+        )
+        assert response.status_code == 404
+    detail = await client.get(f"{BASE}/{booking_id}", headers=alpha.headers)
+    assert detail.json()["status"] == "confirmed"

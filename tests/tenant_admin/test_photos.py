@@ -199,8 +199,8 @@ async def test_sixth_photo_is_409(client, alpha):
     assert sixth.json()["error"] == "PHOTO_LIMIT_REACHED"
 
 
-@pytest.mark.postgres  # row locks (FOR UPDATE) are what this proves
 async def test_concurrent_uploads_never_exceed_five_photos(container, client, alpha):
+    # PostgreSQL: the package row lock; SQLite: every transaction holds the write lock.
     for _ in range(3):
         await client.post(_photos_url(alpha), headers=alpha.headers, files=_upload(image_bytes()))
 

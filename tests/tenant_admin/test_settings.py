@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 from sqlalchemy import select
 
@@ -192,34 +194,39 @@ async def test_localhost_origins_are_accepted_in_development(development, client
     assert response.json()["allowedEmbedOrigins"] == ["http://localhost:3000"]
 
 
-async def test_stripe_status_reports_the_tenants_onboarding_state(container, client, alpha):
-    from mais.tenants.repository import TenantRepository
-
-    response = await client.get("/v1/tenant-admin/stripe/status", headers=alpha.headers)
-    assert response.json() == {
+async def test_stripe_onboarding_link_then_status_after_the_account_is_updated(
+    container, client, alpha, webhooks_to_app
+):
+    status = await client.get("/v1/tenant-admin/stripe/status", headers=alpha.headers)
+    assert status.json() == {
         "accountId": None,
         "chargesEnabled": False,
         "payoutsEnabled": False,
         "detailsSubmitted": False,
         "requirementsDue": [],
     }
-    # Stands in for the `account.updated` webhook of the bookings branch.
-    async with container.db.transaction() as session:
-        tenant = await TenantRepository(session).get(alpha.tenant.id)
-        tenant.stripe_account_id = "acct_123"
-        tenant.stripe_charges_enabled = True
-        tenant.stripe_requirements_due = ["external_account"]
 
-    response = await client.get("/v1/tenant-admin/stripe/status", headers=alpha.key_headers)
-    assert response.json()["accountId"] == "acct_123"
-    assert response.json()["chargesEnabled"] is True
-    assert response.json()["requirementsDue"] == ["external_account"]
+    connect = await client.post("/v1/tenant-admin/stripe/connect", headers=alpha.headers)
 
+    assert connect.status_code == 200
+    url = urlsplit(connect.json()["url"])
+    assert url.path.startswith("/mock/connect/acct_mock")
+    account_id = url.path.rsplit("/", 1)[1]
+    assert parse_qs(url.query)["return_url"] == ["http://testserver/tenant/stripe/return"]
+    again = await client.post("/v1/tenant-admin/stripe/connect", headers=alpha.key_headers)
+    assert urlsplit(again.json()["url"]).path == url.path  # the same account, a new link
+    # The owner finishes onboarding on Stripe's page; Stripe sends `account.updated`.
+    done = await client.post(
+        f"/mock/connect/{account_id}",
+        data={"return_url": "http://testserver/tenant/stripe/return"},
+    )
+    assert done.status_code == 303
 
-async def test_stripe_connect_answers_the_onboarding_link(client, alpha):
-    response = await client.post("/v1/tenant-admin/stripe/connect", headers=alpha.headers)
-
-    assert response.status_code == 200
-    assert "/mock/connect/acct_" in response.json()["url"]
-    status = await client.get("/v1/tenant-admin/stripe/status", headers=alpha.headers)
-    assert status.json()["accountId"].startswith("acct_")
+    status = await client.get("/v1/tenant-admin/stripe/status", headers=alpha.key_headers)
+    assert status.json() == {
+        "accountId": account_id,
+        "chargesEnabled": True,
+        "payoutsEnabled": True,
+        "detailsSubmitted": True,
+        "requirementsDue": [],
+    }

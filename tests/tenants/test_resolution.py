@@ -34,7 +34,9 @@ def counting_statements(container):
     statements: list[str] = []
 
     def count(conn, cursor, statement, params, context, many):
-        statements.append(statement)
+        # Queries only: on SQLite each transaction opens with an explicit BEGIN IMMEDIATE.
+        if not statement.startswith("BEGIN"):
+            statements.append(statement)
 
     engine = container.db.engine.sync_engine
     event.listen(engine, "before_cursor_execute", count)

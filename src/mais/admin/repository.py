@@ -1,5 +1,6 @@
 """Platform-wide queries of the platform admin: tenants with counts, money and booking
-aggregates, the audit log, jobs and webhook events.
+aggregates, and jobs (the audit log is read through `audit.repository`, webhook events
+through `payments.repository`).
 
 These are deliberately not tenant-scoped: the platform admin sees every tenant. Nothing
 here is reachable from a tenant's credentials (`PlatformAdminAuth` guards every route).
@@ -16,9 +17,8 @@ from typing import Any
 from sqlalchemy import Select, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mais.core.repository import parse_uuid
+from mais.core.repository import escape_like, parse_uuid
 from mais.models import (
-    AuditEntry,
     Booking,
     Job,
     JobStatus,
@@ -28,7 +28,6 @@ from mais.models import (
     Tenant,
     TenantStatus,
     User,
-    WebhookEvent,
 )
 
 
@@ -36,17 +35,6 @@ from mais.models import (
 class Money:
     gross_volume_cents: int
     platform_commission_cents: int
-
-
-@dataclass(frozen=True)
-class AuditFilters:
-    tenant_id: uuid.UUID | None = None
-    actor: str | None = None  # a user id, or an actor label (e-mail, "stripe webhook", ...)
-    action: str | None = None  # exact action, or a prefix such as "package"
-
-
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 class PlatformRepository:
@@ -58,7 +46,7 @@ class PlatformRepository:
     def _tenants(self, search: str | None) -> Select[Any]:
         stmt = select(Tenant)
         if search:
-            pattern = f"%{_like_escape(search.lower())}%"
+            pattern = f"%{escape_like(search.lower())}%"
             stmt = stmt.where(
                 or_(
                     func.lower(Tenant.slug).like(pattern, escape="\\"),
@@ -165,44 +153,6 @@ class PlatformRepository:
         return Money(gross_volume_cents=int(gross), platform_commission_cents=int(commission))
 
 
-class AuditLogRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    def _filtered(self, filters: AuditFilters, *entities: Any) -> Select[Any]:
-        stmt = select(*(entities or (AuditEntry,)))
-        if filters.tenant_id is not None:
-            stmt = stmt.where(AuditEntry.tenant_id == filters.tenant_id)
-        if filters.actor:
-            user_id = parse_uuid(filters.actor)
-            if user_id is not None:
-                stmt = stmt.where(AuditEntry.actor_user_id == user_id)
-            else:
-                stmt = stmt.where(func.lower(AuditEntry.actor_label) == filters.actor.lower())
-        if filters.action:
-            stmt = stmt.where(
-                or_(
-                    AuditEntry.action == filters.action,
-                    AuditEntry.action.like(f"{_like_escape(filters.action)}.%", escape="\\"),
-                )
-            )
-        return stmt
-
-    async def page(
-        self, filters: AuditFilters, *, offset: int, limit: int
-    ) -> tuple[Sequence[AuditEntry], int]:
-        total = (
-            await self.session.execute(self._filtered(filters, func.count(AuditEntry.id)))
-        ).scalar_one()
-        rows = await self.session.execute(
-            self._filtered(filters)
-            .order_by(AuditEntry.created_at.desc(), AuditEntry.id)
-            .offset(offset)
-            .limit(limit)
-        )
-        return rows.scalars().all(), int(total)
-
-
 class JobRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -258,28 +208,3 @@ class JobRepository:
             .execution_options(synchronize_session=False)
         )
         return bool(result.rowcount == 1)  # type: ignore[attr-defined]
-
-
-class WebhookEventRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def page(
-        self, status: str | None, *, offset: int, limit: int
-    ) -> tuple[Sequence[WebhookEvent], int]:
-        stmt = select(WebhookEvent)
-        count = select(func.count(WebhookEvent.id))
-        if status:
-            stmt = stmt.where(WebhookEvent.status == status)
-            count = count.where(WebhookEvent.status == status)
-        total = (await self.session.execute(count)).scalar_one()
-        rows = await self.session.execute(
-            stmt.order_by(WebhookEvent.received_at.desc(), WebhookEvent.id)
-            .offset(offset)
-            .limit(limit)
-        )
-        return rows.scalars().all(), int(total)
-
-    async def get(self, event_id: str) -> WebhookEvent | None:
-        parsed = parse_uuid(event_id)
-        return None if parsed is None else await self.session.get(WebhookEvent, parsed)

@@ -10,13 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mais.admin.repository import (
-    AuditFilters,
-    AuditLogRepository,
-    JobRepository,
-    PlatformRepository,
-    WebhookEventRepository,
-)
+from mais.admin.repository import JobRepository, PlatformRepository
 from mais.admin.schemas import (
     AdminTenantOut,
     AdminUserOut,
@@ -37,13 +31,15 @@ from mais.admin.schemas import (
     WebhookEventOut,
     WebhookEventPage,
 )
+from mais.audit.repository import AuditFilters, AuditLog
 from mais.audit.service import Actor, record
 from mais.auth.service import AuthService
 from mais.core.db import after_commit
 from mais.core.errors import Conflict, NotFound, ValidationFailed
 from mais.jobs.queue import wake_signal
 from mais.models import JobStatus, Tenant, WebhookEventStatus, utcnow
-from mais.payments import service as payments_service
+from mais.payments.repository import WebhookEventRepository
+from mais.payments.service import StripeWebhookService
 from mais.tenant_admin.schemas import AuditEntryOut
 from mais.tenants.service import TenantService
 
@@ -176,7 +172,7 @@ class PlatformAdminService:
         tenant_id = None
         if tenant:
             tenant_id = (await self.tenant(tenant)).id
-        entries, total = await AuditLogRepository(self.session).page(
+        entries, total = await AuditLog(self.session).page(
             AuditFilters(tenant_id=tenant_id, actor=actor, action=action),
             offset=(page - 1) * page_size,
             limit=page_size,
@@ -247,7 +243,7 @@ class PlatformAdminService:
     async def retry_webhook_event(self, event_id: str) -> WebhookEventOut:
         """Process a failed webhook event again from its stored payload."""
         repo = WebhookEventRepository(self.session)
-        event = await repo.get(event_id)
+        event = await repo.get_by_id(event_id)
         if event is None:
             raise NotFound("Webhook event not found.")
         if event.status != WebhookEventStatus.failed:
@@ -261,15 +257,8 @@ class PlatformAdminService:
             tenant_id=event.tenant_id,
             before={"status": event.status, "attempts": event.attempts},
         )
-        await retry_webhook_event(self.container, self.session, event.id)
+        # Processed in this request's transaction: the audit entry and the outcome commit
+        # together (a handler failure leaves the event failed, with its retry job queued).
+        await StripeWebhookService(self.container).process_in(self.session, event.id)
         await self.session.refresh(event)
         return WebhookEventOut.of(event)
-
-
-async def retry_webhook_event(
-    container: Container, session: AsyncSession, event_id: uuid.UUID
-) -> None:
-    """Hand the stored event to the payments domain, which processes it again from its
-    stored payload (idempotently, in its own transaction) and marks it processed or
-    failed."""
-    await payments_service.retry_webhook_event(container, event_id)

@@ -4,37 +4,27 @@ Lookups are cached per calendar month under `calendar-busy:<tenant id>:<calendar
 for 60 s: the widget's month view and the checkout of a day in it share one entry. The
 keys are deliberately not under `catalog:`: a catalog edit does not change anyone's
 calendar, and the short lifetime bounds how stale a busy day can be. A calendar outage
-(error or timeout) must never block bookings: it is logged, counted, and treated as
-"no busy days"."""
+(error or timeout) must never block bookings: it is logged, counted in
+`mais_calendar_failures_total`, and treated as "no busy days". When the calendar sync
+changes an event it forgets the cached month (`forget_busy_days`)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import uuid
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 import orjson
 
 from mais.adapters.cache import Cache
 from mais.adapters.calendar import CalendarPort, CalendarUnavailable
+from mais.observability.metrics import CALENDAR_FAILURES
 
 log = logging.getLogger("mais.availability.calendar")
 
 BUSY_TTL_SECONDS = 60
 LOOKUP_TIMEOUT_SECONDS = 3.0
-
-
-@dataclass
-class CalendarLookupStats:
-    """Counters for the metrics endpoint: calendar reads that failed open."""
-
-    failures: int = 0
-    timeouts: int = 0
-
-
-CALENDAR_STATS = CalendarLookupStats()
 
 
 def _month_start(day: date) -> date:
@@ -55,6 +45,15 @@ def months_covering(start: date, end: date) -> list[date]:
 
 def busy_key(tenant_id: uuid.UUID, calendar_id: str, month: date) -> str:
     return f"calendar-busy:{tenant_id}:{calendar_id}:{month:%Y-%m}"
+
+
+async def forget_busy_days(cache: Cache, tenant_id: uuid.UUID, calendar_id: str, day: date) -> None:
+    """Drop the cached busy days of `day`'s month (its calendar just changed). A cache
+    error is only logged: the entry expires within BUSY_TTL_SECONDS anyway."""
+    try:
+        await cache.delete(busy_key(tenant_id, calendar_id, _month_start(day)))
+    except Exception:
+        log.warning("could not forget cached busy days", exc_info=True)
 
 
 class CalendarBusyDays:
@@ -106,14 +105,11 @@ class CalendarBusyDays:
                 self.calendar.busy_dates(calendar_id, start, end, timezone), self.timeout_seconds
             )
         except TimeoutError:
-            CALENDAR_STATS.timeouts += 1
-            CALENDAR_STATS.failures += 1
             log.warning(
                 "calendar busy lookup timed out; treating days as free",
                 extra={"calendar": calendar_id},
             )
         except CalendarUnavailable as exc:
-            CALENDAR_STATS.failures += 1
             log.warning(
                 "calendar unavailable; treating days as free: %s",
                 exc,
@@ -121,6 +117,6 @@ class CalendarBusyDays:
             )
         except Exception:
             # A bug in an adapter must not stop bookings either; it is loud in the logs.
-            CALENDAR_STATS.failures += 1
             log.exception("calendar busy lookup failed; treating days as free")
+        CALENDAR_FAILURES.inc()
         return None

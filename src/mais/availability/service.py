@@ -11,13 +11,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mais.availability.calendar_busy import CalendarBusyDays
 from mais.availability.repository import BlackoutRepository
 from mais.bookings.repository import BookingRepository
+from mais.calendar.service import calendar_id_for
+from mais.core.clock import local_date
 from mais.core.errors import ValidationFailed
 from mais.models import BookingStatus
 
@@ -64,7 +65,7 @@ class BookingWindow:
     def at(
         cls, now: datetime, *, timezone: str, min_notice_days: int, max_days_ahead: int
     ) -> BookingWindow:
-        today = now.astimezone(ZoneInfo(timezone)).date()
+        today = local_date(now, timezone)
         return cls(
             today=today,
             first_bookable=today + timedelta(days=max(0, min_notice_days)),
@@ -87,7 +88,8 @@ def unavailable_reason(
 ) -> UnavailableReason | None:
     """THE availability rule. The first matching reason wins: time (past, too soon,
     too far), then our own bookings and holds, then the tenant's blackouts, then the
-    external calendar."""
+    external calendar (last, so that a confirmed booking whose own event is on the
+    calendar reads `booked`)."""
     if day < window.today:
         return UnavailableReason.past
     if day < window.first_bookable:
@@ -126,13 +128,13 @@ class AvailabilityService:
         *,
         now: datetime,
         busy_days: CalendarBusyDays,
-        default_calendar_id: str | None = None,
+        calendar_id: str | None,
     ) -> None:
         self.session = session
         self.tenant = tenant
         self.now = now
         self.busy_days = busy_days
-        self.calendar_id = tenant.calendar_id or default_calendar_id
+        self.calendar_id = calendar_id
         self.window = BookingWindow.at(
             now,
             timezone=tenant.timezone,
@@ -149,7 +151,8 @@ class AvailabilityService:
             tenant,
             now=container.clock.now(),
             busy_days=CalendarBusyDays(container.calendar, container.cache),
-            default_calendar_id=container.settings.google_calendar_id,
+            # The calendar the sync jobs write to; None: no calendar, nothing to read.
+            calendar_id=calendar_id_for(tenant, container.settings, container.calendar),
         )
 
     async def facts_between(self, start: date, end: date) -> DayFacts:

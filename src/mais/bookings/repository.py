@@ -1,8 +1,10 @@
-"""Every query on bookings, customers and idempotency records.
+"""Every query on bookings (with their add-on snapshots), customers and idempotency
+records: the booking rules, the e-mail and calendar jobs, and the admins' lists, search
+and CSV export all read bookings here.
 
 Tenant-owned rows go through the scoped repositories. `BookingLookup` is the one
-unscoped reader: Stripe's webhooks and the hold sweeper arrive without a tenant and
-must find which tenant a session, payment intent or expired hold belongs to."""
+unscoped reader: Stripe's webhooks and the periodic sweeps arrive without a tenant and
+must find which tenant a session, payment intent or booking belongs to."""
 
 from __future__ import annotations
 
@@ -12,19 +14,21 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, Select, and_, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from mais.core.repository import TenantScopedRepository, parse_uuid
+from mais.core.repository import TenantScopedRepository, escape_like, parse_uuid
 from mais.models import (
     DATE_BLOCKING_STATUSES,
     Booking,
+    BookingAddOn,
     BookingStatus,
     Customer,
     IdempotencyRecord,
+    Tenant,
     new_id,
     utcnow,
 )
@@ -45,9 +49,105 @@ class BookingRef:
     tenant_id: uuid.UUID
 
 
+@dataclass(frozen=True, slots=True)
+class DatedBookingRef:
+    """A booking with its event date and its tenant's time zone."""
+
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    event_date: date
+    timezone: str
+
+
+@dataclass(frozen=True)
+class BookingFilters:
+    """What an admin narrows a booking list or export to."""
+
+    statuses: tuple[str, ...] = ()
+    event_from: date | None = None
+    event_to: date | None = None
+    search: str | None = None  # part of the couple's name or e-mail, any case
+
+
+# What the CSV export reads of each booking.
+EXPORT_COLUMNS = (
+    Booking.id,
+    Booking.status,
+    Booking.event_date,
+    Booking.couple_name,
+    Booking.email,
+    Booking.phone,
+    Booking.package_title,
+    Booking.subtotal_cents,
+    Booking.commission_cents,
+    Booking.tenant_net_cents,
+    Booking.refunded_cents,
+    Booking.currency,
+    Booking.notes,
+    Booking.created_at,
+    Booking.confirmed_at,
+)
+
+
 class BookingRepository(TenantScopedRepository[Booking]):
     model = Booking
     not_found_message = "Booking not found."
+
+    # --- admin lists and export -----------------------------------------------------
+
+    def _filtered(self, filters: BookingFilters, *entities: Any) -> Select[Any]:
+        stmt = self.scoped(*entities)
+        if filters.statuses:
+            stmt = stmt.where(Booking.status.in_(filters.statuses))
+        if filters.event_from is not None:
+            stmt = stmt.where(Booking.event_date >= filters.event_from)
+        if filters.event_to is not None:
+            stmt = stmt.where(Booking.event_date <= filters.event_to)
+        if filters.search:
+            pattern = f"%{escape_like(filters.search.lower())}%"
+            stmt = stmt.where(
+                or_(
+                    func.lower(Booking.couple_name).like(pattern, escape="\\"),
+                    func.lower(Booking.email).like(pattern, escape="\\"),
+                )
+            )
+        return stmt
+
+    async def count(self, filters: BookingFilters) -> int:
+        stmt = self._filtered(filters, func.count(Booking.id))
+        return int((await self.session.execute(stmt)).scalar_one())
+
+    async def page(self, filters: BookingFilters, *, offset: int, limit: int) -> Sequence[Booking]:
+        """Newest event dates first (the ones an admin works on are near the top)."""
+        stmt = (
+            self._filtered(filters)
+            .order_by(Booking.event_date.desc(), Booking.created_at.desc(), Booking.id)
+            .offset(offset)
+            .limit(limit)
+        )
+        return (await self.session.execute(stmt)).scalars().all()
+
+    async def export_chunk(
+        self, filters: BookingFilters, after: tuple[date, uuid.UUID] | None, limit: int
+    ) -> Sequence[Row[Any]]:
+        """The next `limit` bookings by (event date, id) after `after`, as plain rows of
+        the exported columns (keyset paging keeps each query short however many bookings
+        there are; plain rows keep 100k of them cheap)."""
+        stmt = self._filtered(filters, *EXPORT_COLUMNS)
+        if after is not None:
+            last_date, last_id = after
+            # Spelled out (not a row comparison) so the (tenant_id, event_date) index bounds it.
+            stmt = stmt.where(
+                Booking.event_date >= last_date,
+                or_(
+                    Booking.event_date > last_date,
+                    and_(Booking.event_date == last_date, Booking.id > last_id),
+                ),
+            )
+        stmt = stmt.order_by(Booking.event_date, Booking.id).limit(limit)
+        return (await self.session.execute(stmt)).all()
+
+    # --- one booking ----------------------------------------------------------------
 
     async def get_full(self, booking_id: str | uuid.UUID, *, lock: bool = False) -> Booking | None:
         """The booking with its add-on snapshots; `lock` takes the row lock (PostgreSQL)
@@ -64,6 +164,21 @@ class BookingRepository(TenantScopedRepository[Booking]):
         if lock:
             stmt = stmt.with_for_update(of=Booking)
         return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def store_calendar_event_id(self, booking_id: uuid.UUID, event_id: str) -> None:
+        """Remember the booking's calendar event, unless another run already stored one."""
+        await self.session.execute(
+            self.scoped_update()
+            .where(Booking.id == booking_id, Booking.calendar_event_id.is_(None))
+            .values(calendar_event_id=event_id)
+        )
+
+    async def forget_calendar_event_id(self, booking_id: uuid.UUID, event_id: str) -> None:
+        await self.session.execute(
+            self.scoped_update()
+            .where(Booking.id == booking_id, Booking.calendar_event_id == event_id)
+            .values(calendar_event_id=None)
+        )
 
     async def get_by_checkout_session(self, session_id: str) -> Booking | None:
         stmt = (
@@ -108,6 +223,24 @@ class BookingRepository(TenantScopedRepository[Booking]):
             .execution_options(synchronize_session=False)
         )
         return [row[0] for row in result]
+
+
+class BookingAddOnRepository(TenantScopedRepository[BookingAddOn]):
+    model = BookingAddOn
+
+    async def titles_for(self, booking_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+        """The add-on titles of each booking, in the booking's order (for the CSV export)."""
+        if not booking_ids:
+            return {}
+        stmt = (
+            self.scoped(BookingAddOn.booking_id, BookingAddOn.title)
+            .where(BookingAddOn.booking_id.in_(booking_ids))
+            .order_by(BookingAddOn.booking_id, BookingAddOn.position)
+        )
+        titles: dict[uuid.UUID, list[str]] = {}
+        for booking_id, title in (await self.session.execute(stmt)).all():
+            titles.setdefault(booking_id, []).append(title)
+        return titles
 
 
 class CustomerRepository(TenantScopedRepository[Customer]):
@@ -203,9 +336,18 @@ class BookingLookup:
         )
         return [BookingRef(row.id, row.tenant_id) for row in result]
 
-    async def delete_idempotency_records_before(self, cutoff: datetime) -> int:
-        from sqlalchemy import delete
+    async def confirmed_dated_until(self, last_day: date) -> list[DatedBookingRef]:
+        """Confirmed bookings dated on or before `last_day`, across tenants, oldest first,
+        with the tenant's time zone (which decides whether the date has passed)."""
+        rows = await self.session.execute(
+            select(Booking.id, Booking.tenant_id, Booking.event_date, Tenant.timezone)
+            .join(Tenant, Tenant.id == Booking.tenant_id)
+            .where(Booking.status == BookingStatus.confirmed, Booking.event_date <= last_day)
+            .order_by(Booking.event_date)
+        )
+        return [DatedBookingRef(r.id, r.tenant_id, r.event_date, r.timezone) for r in rows]
 
+    async def delete_idempotency_records_before(self, cutoff: datetime) -> int:
         result = await self.session.execute(
             delete(IdempotencyRecord).where(IdempotencyRecord.created_at < cutoff)
         )

@@ -1,5 +1,5 @@
 """Booking rules: holds at checkout, summaries for the customer, confirmation from a
-payment, cancellation and refunds.
+payment, completion after the event, cancellation and refunds.
 
 Every state change writes an audit entry and queues its side effects (e-mail, calendar,
 refund jobs) in the caller's transaction. The partial unique index on (tenant, date)
@@ -54,6 +54,7 @@ from mais.bookings.schemas import (
     TotalsOut,
 )
 from mais.catalog.repository import PackageRepository
+from mais.core.clock import local_date
 from mais.core.db import rollback
 from mais.core.errors import NotFound, ValidationFailed
 from mais.jobs.queue import enqueue
@@ -84,6 +85,7 @@ log = logging.getLogger("mais.bookings")
 CHECKOUT_EXPIRY_MARGIN = timedelta(minutes=1)
 
 HOLD_SWEEPER = Actor(role="system", label="hold expiry")
+BOOKING_COMPLETER = Actor(role="system", label="booking completion")
 AUTO_REFUNDER = Actor(role="system", label="automatic refund")
 AUTO_REFUND_JOB = "payments.auto_refund"
 EXPIRE_SESSION_JOB = "payments.expire_checkout_session"
@@ -590,6 +592,30 @@ class BookingService:
             tenant_id=self.tenant_id,
             before=before,
             after=_state(booking) | {"cause": cause},
+        )
+        return True
+
+    async def complete(self, booking_id: uuid.UUID) -> bool:
+        """confirmed → completed once the event date has passed in the tenant's time zone
+        (SPEC §2). Returns whether the booking changed; any other status is left alone."""
+        booking = await self.bookings.get_full(booking_id, lock=True)
+        if booking is None or booking.status != BookingStatus.confirmed:
+            return False
+        tenant = await self._tenant()
+        if booking.event_date >= local_date(self._now(), tenant.timezone):
+            return False
+        before = _state(booking)
+        booking.status = BookingStatus.completed
+        await self.session.flush()
+        record(
+            self.session,
+            BOOKING_COMPLETER,
+            "booking.completed",
+            "booking",
+            booking.id,
+            tenant_id=self.tenant_id,
+            before=before,
+            after=_state(booking),
         )
         return True
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from mais.adapters.calendar import CalendarEvent, CalendarPort
-from mais.calendar.repository import CalendarBookingRepository
+from mais.availability.calendar_busy import forget_busy_days
+from mais.bookings.repository import BookingRepository
 from mais.jobs.registry import PermanentJobError
 from mais.models import Booking, BookingStatus, Tenant
 from mais.notifications.compose import booking_reference
@@ -26,10 +27,22 @@ _HAS_EVENT = {BookingStatus.confirmed, BookingStatus.completed}
 _MAX_ROUNDS = 3
 
 
-def calendar_id_for(tenant: Tenant, settings: Settings, calendar: CalendarPort) -> str | None:
+class TenantWithCalendar(Protocol):
+    """What choosing a calendar needs to know (a Tenant row or a resolved TenantContext)."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def calendar_id(self) -> str | None: ...
+
+
+def calendar_id_for(
+    tenant: TenantWithCalendar, settings: Settings, calendar: CalendarPort
+) -> str | None:
     """The tenant's own calendar id, else the platform's GOOGLE_CALENDAR_ID; None means no
     calendar is configured (nothing to read or write). The in-memory calendar of mock mode
-    gives every tenant its own calendar."""
+    gives every tenant its own calendar. Availability reads busy days from the same
+    calendar the sync jobs write to."""
     if calendar.backend == "memory":
         return tenant.calendar_id or f"memory:{tenant.id}"
     return tenant.calendar_id or settings.google_calendar_id
@@ -67,9 +80,7 @@ class CalendarSyncService:
         calendar = self.container.calendar
         for _ in range(_MAX_ROUNDS):
             async with self.container.db.sessionmaker() as session:
-                booking = await CalendarBookingRepository(session, tenant_id).get_with_add_ons(
-                    booking_id
-                )
+                booking = await BookingRepository(session, tenant_id).get_full(booking_id)
                 tenant = await TenantRepository(session).get(tenant_id)
                 if booking is None or tenant is None:
                     raise PermanentJobError(f"booking {booking_id} of tenant {tenant_id} not found")
@@ -83,16 +94,19 @@ class CalendarSyncService:
             if wants_event and event_id is None:
                 new_event_id = await calendar.insert_event(calendar_id, event)
                 async with self.container.db.transaction() as session:
-                    await CalendarBookingRepository(session, tenant_id).store_event_id(
+                    await BookingRepository(session, tenant_id).store_calendar_event_id(
                         booking_id, new_event_id
                     )
+                await forget_busy_days(self.container.cache, tenant_id, calendar_id, event.date)
                 log.info("calendar event inserted", extra={"booking_id": str(booking_id)})
             elif not wants_event and event_id is not None:
                 await calendar.delete_event(calendar_id, event_id)
                 async with self.container.db.transaction() as session:
-                    await CalendarBookingRepository(session, tenant_id).forget_event_id(
+                    await BookingRepository(session, tenant_id).forget_calendar_event_id(
                         booking_id, event_id
                     )
+                # Availability must not keep showing the freed date as busy for a minute.
+                await forget_busy_days(self.container.cache, tenant_id, calendar_id, event.date)
                 log.info("calendar event deleted", extra={"booking_id": str(booking_id)})
             else:
                 return

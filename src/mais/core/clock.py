@@ -5,7 +5,13 @@ or advance time in one place instead of patching `datetime` in every module."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+
+def local_date(instant: datetime, timezone: str) -> date:
+    """The calendar date at `instant` in an IANA time zone (a tenant's "today")."""
+    return instant.astimezone(ZoneInfo(timezone)).date()
 
 
 class Clock:

@@ -2,7 +2,8 @@
 
 PostgreSQL is reached through psycopg 3 with server-side prepared statements turned off
 (`prepare_threshold=None`) so the pooled `DATABASE_URL` can point at a transaction-mode
-pooler (PgBouncer, Supabase). SQLite is the embedded development default.
+pooler (PgBouncer, Supabase). SQLite is the embedded development default; its
+transactions take the write lock at BEGIN (`configure_sqlite`).
 """
 
 from __future__ import annotations
@@ -85,7 +86,9 @@ def ensure_sqlite_dir(url: str) -> None:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
-def install_sqlite_pragmas(engine: Engine) -> None:
+def configure_sqlite(engine: Engine) -> None:
+    """Pragmas for every connection, and transactions that begin with BEGIN IMMEDIATE."""
+
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
@@ -94,6 +97,19 @@ def install_sqlite_pragmas(engine: Engine) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        # The driver's own transaction handling is switched off (it would BEGIN only
+        # before the first INSERT/UPDATE, leaving earlier reads outside the transaction);
+        # `_begin_immediate` emits the BEGIN instead.
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin_immediate(connection: Any) -> None:
+        # SQLite has one writer. A deferred transaction that read first and writes later
+        # cannot wait for the lock (its snapshot may be stale) and fails at once with
+        # "database is locked" when another writer got there first. Taking the write lock
+        # at BEGIN makes concurrent transactions queue on busy_timeout instead, and makes
+        # every transaction serializable (what FOR UPDATE gives on PostgreSQL).
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def install_slow_query_log(engine: Engine, threshold_ms: int, on_slow: Any = None) -> None:
@@ -166,7 +182,7 @@ class Database:
             options |= {"pool_size": pool_size, "max_overflow": pool_size, "pool_recycle": 1800}
         self.engine: AsyncEngine = create_async_engine(async_url(url), **options)
         if is_sqlite(url):
-            install_sqlite_pragmas(self.engine.sync_engine)
+            configure_sqlite(self.engine.sync_engine)
         self.slow_queries = 0
         self._on_slow_query = on_slow_query
         install_slow_query_log(self.engine.sync_engine, slow_query_ms, self._count_slow)

@@ -203,3 +203,7 @@ class RateLimiter:
         if self._flusher is not None:
             self._flusher.cancel()
         await self.flush()
+        # `limits` has no close(); its redis-py client owns the connection pool.
+        client = getattr(getattr(self._storage, "bridge", None), "storage", None)
+        if client is not None:
+            await client.aclose()

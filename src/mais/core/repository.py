@@ -20,6 +20,11 @@ from mais.models.base import Base
 M = TypeVar("M", bound=Base)
 
 
+def escape_like(text: str) -> str:
+    """`text` as a literal inside a LIKE pattern (used with `escape="\\"`)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def parse_uuid(value: str | uuid.UUID) -> uuid.UUID | None:
     """A path id that is not a UUID names nothing: callers answer 404, not 422."""
     if isinstance(value, uuid.UUID):

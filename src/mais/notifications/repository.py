@@ -1,4 +1,5 @@
-"""Queries behind booking e-mails: the booking with its snapshots, and sent deliveries."""
+"""Queries behind booking e-mails: the deliveries already handed to the provider (the
+booking itself is read through `bookings.repository.BookingRepository`)."""
 
 from __future__ import annotations
 
@@ -7,18 +8,9 @@ from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import selectinload
 
 from mais.core.repository import TenantScopedRepository
-from mais.models import Booking, EmailDelivery, new_id
-
-
-class NotifiedBookingRepository(TenantScopedRepository[Booking]):
-    model = Booking
-    not_found_message = "Booking not found."
-
-    async def get_with_add_ons(self, booking_id: str | uuid.UUID) -> Booking | None:
-        return await self.get(booking_id, selectinload(Booking.add_ons))
+from mais.models import EmailDelivery, new_id
 
 
 class EmailDeliveryRepository(TenantScopedRepository[EmailDelivery]):

@@ -10,11 +10,12 @@ from urllib.parse import urlencode
 
 from mais.adapters.email import EmailUndeliverable
 from mais.adapters.storage import Storage
+from mais.bookings.repository import BookingRepository
 from mais.jobs.registry import PermanentJobError
 from mais.models import Booking, BookingStatus, Tenant, utcnow
 from mais.notifications.compose import AddOnLine, BookingFacts, compose_booking_email
 from mais.notifications.events import BookingEvent, email_delivery_key
-from mais.notifications.repository import EmailDeliveryRepository, NotifiedBookingRepository
+from mais.notifications.repository import EmailDeliveryRepository
 from mais.settings import Settings
 from mais.tenants.branding import branding_of
 from mais.tenants.repository import TenantRepository
@@ -100,9 +101,7 @@ class BookingEmailService:
             if await EmailDeliveryRepository(session, tenant_id).find(key) is not None:
                 log.info("booking e-mail already sent", extra={"delivery_key": key})
                 return None
-            booking = await NotifiedBookingRepository(session, tenant_id).get_with_add_ons(
-                booking_id
-            )
+            booking = await BookingRepository(session, tenant_id).get_full(booking_id)
             tenant = await TenantRepository(session).get(tenant_id)
             if booking is None or tenant is None:
                 raise PermanentJobError(f"booking {booking_id} of tenant {tenant_id} not found")

@@ -20,7 +20,8 @@ _ERR: dict[str, Any] = {"model": ErrorBody}
     summary="Stripe events (Checkout, payment intents, refunds, Connect accounts)",
     responses={
         400: _ERR | {"description": "INVALID_SIGNATURE or INVALID_PAYLOAD"},
-        500: _ERR | {"description": "WEBHOOK_PROCESSING_FAILED (stored; Stripe re-delivers)"},
+        503: _ERR
+        | {"description": "WEBHOOK_PROCESSING_FAILED (stored; Stripe re-delivers, Retry-After)"},
     },
 )
 async def stripe_webhook(request: Request, container: ContainerDep) -> dict[str, Any]:

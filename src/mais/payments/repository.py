@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,6 +40,12 @@ class RefundRepository(TenantScopedRepository[Refund]):
 
     async def for_payment(self, payment_id: uuid.UUID) -> Sequence[Refund]:
         stmt = self.scoped().where(Refund.payment_id == payment_id).order_by(Refund.created_at)
+        return (await self.session.execute(stmt)).scalars().all()
+
+    async def for_payments(self, payment_ids: Sequence[uuid.UUID]) -> Sequence[Refund]:
+        if not payment_ids:
+            return []
+        stmt = self.scoped().where(Refund.payment_id.in_(payment_ids)).order_by(Refund.created_at)
         return (await self.session.execute(stmt)).scalars().all()
 
     async def known_processor_ids(self, payment_id: uuid.UUID) -> set[str]:
@@ -155,28 +161,30 @@ class WebhookEventRepository:
         )
 
     async def mark_failed(self, webhook_event_id: uuid.UUID, error: str) -> None:
+        """Record a failed processing (its attempt was counted when it was claimed)."""
         await self.session.execute(
             update(WebhookEvent)
             .where(
                 WebhookEvent.id == webhook_event_id,
                 WebhookEvent.status != WebhookEventStatus.processed,
             )
-            .values(
-                status=WebhookEventStatus.failed,
-                attempts=WebhookEvent.attempts + 1,
-                last_error=error[:4000],
-            )
+            .values(status=WebhookEventStatus.failed, last_error=error[:4000])
             .execution_options(synchronize_session=False)
         )
 
-    async def list_by_status(
-        self, status: str, *, limit: int = 100, offset: int = 0
-    ) -> Sequence[WebhookEvent]:
-        stmt = (
-            select(WebhookEvent)
-            .where(WebhookEvent.status == status)
-            .order_by(WebhookEvent.received_at.desc())
-            .limit(limit)
+    async def page(
+        self, status: str | None, *, offset: int, limit: int
+    ) -> tuple[Sequence[WebhookEvent], int]:
+        """Newest first, optionally of one status (the platform admin's list)."""
+        stmt = select(WebhookEvent)
+        count = select(func.count(WebhookEvent.id))
+        if status:
+            stmt = stmt.where(WebhookEvent.status == status)
+            count = count.where(WebhookEvent.status == status)
+        total = (await self.session.execute(count)).scalar_one()
+        rows = await self.session.execute(
+            stmt.order_by(WebhookEvent.received_at.desc(), WebhookEvent.id)
             .offset(offset)
+            .limit(limit)
         )
-        return (await self.session.execute(stmt)).scalars().all()
+        return rows.scalars().all(), int(total)

@@ -4,8 +4,10 @@ An event is verified (signature over the raw body, with a tolerance window), sto
 first under its unique (source, event id) — committed before any processing — and then
 processed in its own transaction that starts by claiming the stored row: concurrent
 deliveries of one event queue on that row and find it processed. A failed processing
-is recorded (`failed`, attempts, last error), answered 500 so Stripe delivers it again,
-and retried by a background job; `retry_webhook_event` lets an admin run it again.
+is recorded (`failed`, attempts, last error), answered 503 (with Retry-After) so Stripe
+delivers it again, and retried by a background job; the platform admin's retry runs
+`process_in` inside its request. Every event is counted in
+`mais_webhook_events_total{type,outcome}`.
 
 This service manages its own transactions (the insert must commit before processing),
 so the webhook endpoint does not use the request session."""
@@ -28,9 +30,10 @@ from mais.adapters.payments.port import account_status_of
 from mais.audit.service import STRIPE, record
 from mais.bookings.repository import BookingLookup, BookingRef
 from mais.bookings.service import BookingService, PaidCheckout
-from mais.core.errors import AppError, BadRequest, NotFound
+from mais.core.errors import BadRequest, ServiceUnavailable
 from mais.jobs.queue import enqueue
-from mais.models import utcnow
+from mais.models import WebhookEvent, utcnow
+from mais.observability.metrics import WEBHOOK_EVENTS
 from mais.payments.connect_service import ConnectService
 from mais.payments.repository import PaymentLookup, WebhookEventRepository
 from mais.tenants.repository import TenantRepository
@@ -56,16 +59,22 @@ class InvalidWebhookPayload(BadRequest):
     message = "The webhook body is not a Stripe event."
 
 
-class WebhookProcessingFailed(AppError):
-    status_code = 500
+class WebhookProcessingFailed(ServiceUnavailable):
+    """Stored but not processed: a temporary condition, not a bug of the request. Stripe
+    re-delivers on any non-2xx answer; our own retry job runs after FIRST_RETRY_DELAY."""
+
     code = "WEBHOOK_PROCESSING_FAILED"
     message = "The event was stored but could not be processed; it will be retried."
+
+    def __init__(self) -> None:
+        super().__init__(headers={"Retry-After": str(int(FIRST_RETRY_DELAY.total_seconds()))})
 
 
 class WebhookOutcome(StrEnum):
     processed = "processed"
-    duplicate = "duplicate"
-    failed = "failed"
+    duplicate = "duplicate"  # already processed (a re-delivery or a concurrent one)
+    failed = "failed"  # stored; processed again on re-delivery and by the retry job
+    ignored = "ignored"  # a type we do not handle: recorded and acknowledged
 
 
 @dataclass(frozen=True)
@@ -120,7 +129,7 @@ class StripeWebhookService:
 
     async def receive(self, payload: bytes, signature: str | None) -> WebhookOutcome:
         """Verify, store (insert-first), process. Raises InvalidSignature /
-        InvalidWebhookPayload (400) and WebhookProcessingFailed (500)."""
+        InvalidWebhookPayload (400) and WebhookProcessingFailed (503)."""
         event = verify_stripe_event(
             payload, signature, self.container.settings.effective_webhook_secret
         )
@@ -142,30 +151,32 @@ class StripeWebhookService:
         return outcome
 
     async def process_stored(self, webhook_event_id: uuid.UUID) -> WebhookOutcome:
-        """Process a stored event unless it already was (safe to call concurrently)."""
-        try:
-            async with self.container.db.transaction() as session:
-                events = WebhookEventRepository(session)
-                if not await events.claim(webhook_event_id):
-                    return WebhookOutcome.duplicate
-                stored = await events.get_by_id(webhook_event_id)
-                assert stored is not None
-                event = orjson.loads(stored.payload)
-                handler = EVENT_HANDLERS.get(stored.type)
-                if handler is None:
-                    handled = Handled(None, f"not handled: {stored.type} (acknowledged)")
-                else:
-                    handled = await handler(self, session, event["data"]["object"])
-                await events.mark_processed(
-                    webhook_event_id, now=utcnow(), tenant_id=handled.tenant_id, note=handled.note
-                )
-            return WebhookOutcome.processed
-        except Exception as exc:
-            log.exception("stripe webhook event %s failed", webhook_event_id)
-            async with self.container.db.transaction() as session:
-                await WebhookEventRepository(session).mark_failed(
-                    webhook_event_id, f"{exc.__class__.__name__}: {exc}"
-                )
+        """Process a stored event unless it already was (safe to call concurrently), in a
+        transaction of its own."""
+        async with self.container.db.transaction() as session:
+            return await self.process_in(session, webhook_event_id)
+
+    async def process_in(
+        self, session: AsyncSession, webhook_event_id: uuid.UUID
+    ) -> WebhookOutcome:
+        """Process a stored event in the caller's transaction (the admin's retry runs in its
+        request's). Claiming the row comes first, so a concurrent delivery waits on it and
+        then finds the event processed. The handler runs in a savepoint: when it fails, its
+        work is undone and the event stays `failed` (attempts, last error) with a retry job
+        queued, all in the caller's transaction."""
+        events = WebhookEventRepository(session)
+        claimed = await events.claim(webhook_event_id)
+        stored = await events.get_by_id(webhook_event_id)
+        event_type = stored.type if stored is not None else "unknown"
+        if not claimed or stored is None:
+            outcome = WebhookOutcome.duplicate
+        else:
+            try:
+                async with session.begin_nested():
+                    outcome = await self._run_handler(session, stored)
+            except Exception as exc:
+                log.exception("stripe webhook event %s failed", webhook_event_id)
+                await events.mark_failed(webhook_event_id, f"{exc.__class__.__name__}: {exc}")
                 await enqueue(
                     session,
                     WEBHOOK_RETRY_JOB,
@@ -173,7 +184,21 @@ class StripeWebhookService:
                     dedupe_key=f"webhook-retry:{webhook_event_id}",
                     run_at=utcnow() + FIRST_RETRY_DELAY,
                 )
-            return WebhookOutcome.failed
+                outcome = WebhookOutcome.failed
+        WEBHOOK_EVENTS.labels(event_type, outcome.value).inc()
+        return outcome
+
+    async def _run_handler(self, session: AsyncSession, stored: WebhookEvent) -> WebhookOutcome:
+        """Apply a claimed event in the caller's transaction and mark it processed."""
+        handler = EVENT_HANDLERS.get(stored.type)
+        if handler is None:
+            handled = Handled(None, f"not handled: {stored.type} (acknowledged)")
+        else:
+            handled = await handler(self, session, orjson.loads(stored.payload)["data"]["object"])
+        await WebhookEventRepository(session).mark_processed(
+            stored.id, now=utcnow(), tenant_id=handled.tenant_id, note=handled.note
+        )
+        return WebhookOutcome.ignored if handler is None else WebhookOutcome.processed
 
     # --- handlers -------------------------------------------------------------------
 
@@ -292,16 +317,3 @@ EVENT_HANDLERS: dict[str, EventHandler] = {
     "charge.refunded": StripeWebhookService.on_charge_refunded,
     "account.updated": StripeWebhookService.on_account_updated,
 }
-
-
-async def retry_webhook_event(
-    container: Container, webhook_event_id: str | uuid.UUID
-) -> WebhookOutcome:
-    """Process a stored event again (admin "retry"); a processed event is left alone.
-    Raises NotFound for an unknown id."""
-    async with container.db.sessionmaker() as session:
-        stored = await WebhookEventRepository(session).get_by_id(webhook_event_id)
-        if stored is None:
-            raise NotFound("Webhook event not found.")
-        stored_id = stored.id
-    return await StripeWebhookService(container).process_stored(stored_id)

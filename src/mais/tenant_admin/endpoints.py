@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, File, Query, Response, UploadFile
 from starlette.responses import StreamingResponse
 
 from mais.auth.dependencies import TenantAdminAuth, TenantAdminPrincipal
+from mais.bookings.repository import BookingFilters
 from mais.catalog.admin_service import CatalogAdminService, PackageDraft
 from mais.catalog.images import MAX_UPLOAD_BYTES
 from mais.core.deps import ContainerDep, SessionDep
@@ -21,7 +22,6 @@ from mais.core.openapi import ADMIN_ERRORS
 from mais.models import BookingStatus, Tenant
 from mais.settings import Environment
 from mais.tenant_admin import service as bookings_admin
-from mais.tenant_admin.repository import BookingFilters
 from mais.tenant_admin.schemas import (
     AddOnCreate,
     AddOnOut,

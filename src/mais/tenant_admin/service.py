@@ -15,20 +15,15 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mais.audit.repository import AuditTrailRepository
 from mais.audit.service import Actor
+from mais.bookings.repository import BookingAddOnRepository, BookingFilters, BookingRepository
 from mais.bookings.service import BookingService
 from mais.core.db import Database
 from mais.core.errors import NotFound
 from mais.models import Booking
 from mais.payments.connect_service import ConnectService
-from mais.tenant_admin.repository import (
-    BookingAddOnQueryRepository,
-    BookingAuditRepository,
-    BookingFilters,
-    BookingQueryRepository,
-    PaymentQueryRepository,
-    RefundQueryRepository,
-)
+from mais.payments.repository import PaymentRepository, RefundRepository
 from mais.tenant_admin.schemas import (
     AuditEntryOut,
     BookingAddOnOut,
@@ -122,10 +117,10 @@ async def export_bookings_csv(
     after: tuple[date, uuid.UUID] | None = None
     while True:
         async with db.sessionmaker() as session:
-            chunk = await BookingQueryRepository(session, tenant_id).export_chunk(
+            chunk = await BookingRepository(session, tenant_id).export_chunk(
                 filters, after, EXPORT_CHUNK
             )
-            titles = await BookingAddOnQueryRepository(session, tenant_id).titles_for(
+            titles = await BookingAddOnRepository(session, tenant_id).titles_for(
                 [row.id for row in chunk]
             )
         lines = _csv_lines([booking_csv_row(row, titles.get(row.id, ())) for row in chunk])
@@ -141,7 +136,7 @@ class BookingAdminService:
     def __init__(self, session: AsyncSession, tenant_id: uuid.UUID) -> None:
         self.session = session
         self.tenant_id = tenant_id
-        self.bookings = BookingQueryRepository(session, tenant_id)
+        self.bookings = BookingRepository(session, tenant_id)
 
     async def list_page(self, filters: BookingFilters, page: int, page_size: int) -> BookingPage:
         total = await self.bookings.count(filters)
@@ -154,20 +149,20 @@ class BookingAdminService:
         )
 
     async def get(self, booking_id: str | uuid.UUID) -> Booking:
-        booking = await self.bookings.get_with_add_ons(booking_id)
+        booking = await self.bookings.get_full(booking_id)
         if booking is None:
             raise NotFound(self.bookings.not_found_message)
         return booking
 
     async def detail(self, booking_id: str | uuid.UUID) -> BookingDetail:
         booking = await self.get(booking_id)
-        payments = await PaymentQueryRepository(self.session, self.tenant_id).for_booking(
-            booking.id
-        )
-        refunds = await RefundQueryRepository(self.session, self.tenant_id).for_payments(
+        payments = await PaymentRepository(self.session, self.tenant_id).for_booking(booking.id)
+        refunds = await RefundRepository(self.session, self.tenant_id).for_payments(
             [payment.id for payment in payments]
         )
-        trail = await BookingAuditRepository(self.session, self.tenant_id).trail(booking.id)
+        trail = await AuditTrailRepository(self.session, self.tenant_id).trail(
+            "booking", booking.id
+        )
         return BookingDetail(
             **BookingListItem.fields_of(booking),
             notes=booking.notes,
@@ -207,7 +202,7 @@ class BookingAdminService:
         )
 
 
-# --- LINKS to the bookings/payments domain (wired after the bookings branch merges) ----------
+# --- changes made by the bookings and payments domains ----------------------------------------
 
 
 async def cancel_booking(

@@ -4,7 +4,6 @@ fails (the hold is released and the client gets 503/502)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +18,6 @@ from mais.bookings.service import BookingService
 from mais.jobs.worker import JobWorker
 from mais.models import Booking, Refund, Tenant
 from mais.payments.connect_service import ConnectService
-from tests.factories.stripe_fake import FakeStripe
 from tests.factories.world import (
     add_catalog,
     checkout_body,
@@ -27,16 +25,10 @@ from tests.factories.world import (
     deliver_stripe_event,
     make_tenant,
 )
+from tests.fakes.stripe import FakeStripe
 
 SECRET_KEY = "sk_test_51FakeKeyForLocalTests"
 ADMIN = Actor(role="tenant_admin", label="owner@example.com")
-
-
-@pytest.fixture
-def fake_stripe() -> Iterator[FakeStripe]:
-    fake = FakeStripe().start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture

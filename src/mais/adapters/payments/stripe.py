@@ -34,6 +34,18 @@ DEFAULT_TIMEOUT_SECONDS = 15.0
 DEFAULT_NETWORK_RETRIES = 1
 
 
+class _HTTPXClient(stripe.HTTPXClient):
+    """The SDK's httpx client passes the form-encoded body as `data=`, which httpx
+    deprecates for raw text (it wants `content=`); the bytes on the wire are the same."""
+
+    def _get_request_args_kwargs(
+        self, method: str, url: str, headers: Any, post_data: Any
+    ) -> list[Any]:
+        args, kwargs = super()._get_request_args_kwargs(method, url, headers, post_data)
+        kwargs["content"] = kwargs.pop("data", None) or None
+        return [args, kwargs]
+
+
 def _translate(exc: stripe.StripeError) -> PaymentProviderError:
     """SDK errors → our two kinds: worth retrying later, or refused for good."""
     status = exc.http_status or 0
@@ -55,7 +67,7 @@ class StripePayments(PaymentsPort):
         max_network_retries: int = DEFAULT_NETWORK_RETRIES,
     ) -> None:
         base = (api_base or stripe.DEFAULT_API_BASE).rstrip("/")
-        self._http = stripe.HTTPXClient(timeout=timeout_seconds)
+        self._http = _HTTPXClient(timeout=timeout_seconds)
         self.client = stripe.StripeClient(
             secret_key,
             stripe_version=STRIPE_API_VERSION,

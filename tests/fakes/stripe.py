@@ -6,10 +6,13 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
+
+import pytest
 
 
 @dataclass
@@ -64,10 +67,11 @@ class FakeStripe:
             }
         form, path = request.form, request.path
         if path == "/v1/checkout/sessions":
+            number = sum(1 for r in self.requests if r.path == path and r.method == "POST")
             return 200, {
-                "id": "cs_test_fake_1",
+                "id": f"cs_test_fake_{number}",
                 "object": "checkout.session",
-                "url": "https://checkout.stripe.test/c/pay/cs_test_fake_1",
+                "url": f"https://checkout.stripe.test/c/pay/cs_test_fake_{number}",
                 "expires_at": int(form["expires_at"]),
                 "status": "open",
                 "payment_status": "unpaid",
@@ -145,3 +149,10 @@ class FakeStripe:
                 return None
 
         return Handler
+
+
+@pytest.fixture
+def fake_stripe() -> Iterator[FakeStripe]:
+    fake = FakeStripe().start()
+    yield fake
+    fake.stop()

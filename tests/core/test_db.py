@@ -1,0 +1,45 @@
+"""Transactions under concurrency: on SQLite every transaction takes the write lock at
+BEGIN, so one that reads and then writes never fails because another writer got there
+first (it would with SQLite's default deferred BEGIN); PostgreSQL runs them side by side."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import func, select
+
+from mais.jobs.queue import enqueue
+from mais.models import Job
+
+
+async def _jobs(container) -> int:
+    async with container.db.sessionmaker() as session:
+        return int((await session.execute(select(func.count()).select_from(Job))).scalar_one())
+
+
+async def test_a_transaction_that_reads_then_writes_survives_a_concurrent_writer(container):
+    finished: list[str] = []
+    has_read = asyncio.Event()
+
+    async def read_then_write() -> None:
+        async with container.db.transaction() as session:
+            await session.execute(select(func.count()).select_from(Job))
+            has_read.set()
+            await asyncio.sleep(0.2)  # the other transaction tries to write meanwhile
+            await enqueue(session, "test.read_then_write", {})
+        finished.append("read-then-write")
+
+    async def write() -> None:
+        await has_read.wait()
+        async with container.db.transaction() as session:
+            await enqueue(session, "test.write", {})
+        finished.append("write")
+
+    await asyncio.gather(read_then_write(), write())
+
+    assert await _jobs(container) == 2
+    if container.db.is_sqlite:
+        # The second writer queued behind the first transaction's lock.
+        assert finished == ["read-then-write", "write"]
+    else:
+        assert finished == ["write", "read-then-write"]
