@@ -16,9 +16,11 @@ from mais.auth.repository import UserRepository
 from mais.catalog.admin_service import CatalogAdminService, PackageDraft
 from mais.container import Container
 from mais.demo.images import demo_logo, demo_photo
-from mais.models import ApiKeyKind, BlackoutDate, Role, Tenant, User, utcnow
+from mais.models import ApiKeyKind, Role, Tenant, User, utcnow
 from mais.settings import DEV_ADMIN_EMAIL, DEV_ADMIN_PASSWORD
+from mais.tenants.blackouts import BlackoutService
 from mais.tenants.branding import BrandingService
+from mais.tenants.context import TenantContext
 from mais.tenants.repository import ApiKeyRepository, TenantRepository
 from mais.tenants.service import TenantService
 
@@ -161,19 +163,9 @@ async def _seed_demo_tenant(container: Container, report: SeedReport) -> None:
             for n in range(2):
                 await catalog.add_photo(package, demo_photo(theme, n))
         today = utcnow().date()
-        for offset, reason in (
-            (45, "Owner's vacation"),
-            (46, "Owner's vacation"),
-            (90, "Private event"),
-        ):
-            session.add(
-                BlackoutDate(
-                    tenant_id=tenant.id,
-                    date=today + timedelta(days=offset),
-                    reason=reason,
-                    created_at=utcnow(),
-                )
-            )
+        blackouts = BlackoutService(session, TenantContext.of(tenant), SEED_ACTOR)
+        await blackouts.add([today + timedelta(days=45), today + timedelta(days=46)], "Vacation")
+        await blackouts.add([today + timedelta(days=90)], "Private event")
         report.demo_public_key = created.keys.public_key
         report.demo_secret_key = created.keys.secret_key
         report.demo_created = True
