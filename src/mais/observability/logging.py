@@ -62,12 +62,21 @@ def add_request_id(
     return event_dict
 
 
+def _drop_color_message(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    event_dict.pop("color_message", None)
+    return event_dict
+
+
 def _pre_chain() -> list[Any]:
     return [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
+        # uvicorn attaches a terminal-coloured copy of its message as `color_message`.
         structlog.stdlib.ExtraAdder(),
+        _drop_color_message,
         add_request_id,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
