@@ -20,6 +20,7 @@ from mais.container import Container, build_container
 from mais.core.content_type import require_json_body
 from mais.core.errors import AppError, render_app_error, render_error
 from mais.core.middleware import RequestContextMiddleware
+from mais.help.openapi import install_api_description
 from mais.observability.requests import record_request
 from mais.observability.sentry import report_exception
 from mais.settings import ConfigurationError, Environment, Settings, load_settings
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.state.started_at = time.monotonic()
     _install_error_handlers(app)
     _include_routers(app)
+    install_api_description(app)
     if settings.otel_exporter_otlp_endpoint:
         from mais.observability.tracing import instrument_app
 
