@@ -112,7 +112,7 @@ async def test_exactly_the_secured_operations_refuse_a_caller_without_credential
 def test_every_example_fits_its_schema(document):
     root = {"components": document["components"]}
     checked = 0
-    for method, path, operation in operations(document):
+    for _method, _path, operation in operations(document):
         bodies = [operation.get("requestBody", {}).get("content", {}).get("application/json")]
         bodies += [
             response.get("content", {}).get("application/json")

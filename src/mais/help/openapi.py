@@ -19,7 +19,7 @@ from fastapi import FastAPI
 
 TENANT_KEY = "TenantKey"
 ADMIN_JWT = "AdminJWT"
-SECRET_KEY = "SecretKey"
+SECRET_KEY = "SecretKey"  # noqa: S105 - the name of a security scheme
 
 SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
     TENANT_KEY: {
@@ -46,9 +46,10 @@ SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
     },
 }
 
-_PUBLIC = [{TENANT_KEY: []}]
-_TENANT_ADMIN = [{ADMIN_JWT: []}, {SECRET_KEY: []}]
-_ADMIN = [{ADMIN_JWT: []}]
+Requirement = list[dict[str, list[str]]]
+_PUBLIC: Requirement = [{TENANT_KEY: []}]
+_TENANT_ADMIN: Requirement = [{ADMIN_JWT: []}, {SECRET_KEY: []}]
+_ADMIN: Requirement = [{ADMIN_JWT: []}]
 
 # Unauthenticated operations under /v1 (everything else there needs one of the schemes).
 OPEN_OPERATIONS = {
@@ -245,7 +246,7 @@ EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
 }
 
 
-def security_for(method: str, path: str) -> list[dict[str, list[str]]] | None:
+def security_for(method: str, path: str) -> Requirement | None:
     """The security requirement of an operation, by the area its path belongs to."""
     if not path.startswith("/v1/") or (method, path) in OPEN_OPERATIONS:
         return None
