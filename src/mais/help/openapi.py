@@ -272,7 +272,25 @@ def install_api_description(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+DESCRIPTION = """\
+The JSON API of MAIS. Three kinds of caller:
+
+- **Public** (`/v1/packages`, `/v1/availability`, `/v1/bookings/...`): the tenant's public key
+  in `X-Tenant-Key`. Rate limited per tenant and client (429 with `Retry-After`).
+- **Tenant admin** (`/v1/tenant-admin/...`): `Authorization: Bearer <token>` from
+  `POST /v1/auth/login`, or the tenant's secret key `Authorization: Bearer sk_live_...`.
+- **Platform admin** (`/v1/admin/...`): the token of a platform admin.
+
+Every error has the same body: `{"error": "<CODE>", "message": "...", "requestId": "..."}`
+(plus `details` when there is more to say); every response carries `X-Request-ID`.
+Money is integer cents; dates are `YYYY-MM-DD` in the tenant's time zone.
+
+Guides for businesses: [/help](/help).
+"""
+
+
 def complete(schema: dict[str, Any]) -> dict[str, Any]:
+    schema.setdefault("info", {})["description"] = DESCRIPTION
     components = schema.setdefault("components", {})
     components["securitySchemes"] = SECURITY_SCHEMES
     schemas = components.setdefault("schemas", {})
