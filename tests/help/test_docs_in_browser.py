@@ -32,9 +32,11 @@ async def offline_context(browser: Browser) -> tuple[BrowserContext, list[str], 
     await context.route("**/*", only_local)
     context.on(
         "console",
-        lambda message: complaints.append(message.text)
-        if "Content Security Policy" in message.text or message.type == "error"
-        else None,
+        lambda message: (
+            complaints.append(message.text)
+            if "Content Security Policy" in message.text or message.type == "error"
+            else None
+        ),
     )
     return context, refused, complaints
 

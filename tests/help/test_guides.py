@@ -137,7 +137,7 @@ HTML_LINK = re.compile(r"""(?:href|src)="([^"]+)\"""")
 
 def markdown_links(text: str) -> list[str]:
     without_code = re.sub(r"```.*?```", "", text, flags=re.DOTALL)
-    without_code = re.sub(r"`[^`\n]*`", "", without_code)
+    without_code = re.sub(r"`[^`]*`", "", without_code)
     links = [a or b for a, b in MARKDOWN_LINK.findall(without_code)]
     return links + HTML_LINK.findall(without_code)
 
