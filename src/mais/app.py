@@ -20,6 +20,7 @@ from mais.container import Container, build_container
 from mais.core.content_type import require_json_body
 from mais.core.errors import AppError, render_app_error, render_error
 from mais.core.middleware import RequestContextMiddleware
+from mais.help.openapi import install_api_description
 from mais.observability.requests import record_request
 from mais.observability.sentry import report_exception
 from mais.settings import ConfigurationError, Environment, Settings, load_settings
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.state.started_at = time.monotonic()
     _install_error_handlers(app)
     _include_routers(app)
+    install_api_description(app)
     if settings.otel_exporter_otlp_endpoint:
         from mais.observability.tracing import instrument_app
 
@@ -105,6 +107,7 @@ def _include_routers(app: FastAPI) -> None:
     from mais.bookings.endpoints import router as bookings_router
     from mais.catalog.endpoints import router as catalog_router
     from mais.health.endpoints import router as health_router
+    from mais.help.endpoints import router as help_router
     from mais.notifications.endpoints import router as mailbox_router
     from mais.observability.endpoints import router as metrics_router
     from mais.payments.endpoints import router as webhooks_router
@@ -130,6 +133,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(uploads_router)
     app.include_router(security_router)
     app.include_router(widget_router)
+    app.include_router(help_router)
 
 
 def _install_error_handlers(app: FastAPI) -> None:
