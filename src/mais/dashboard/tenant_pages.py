@@ -188,14 +188,15 @@ async def _package_form_page(
     container: Container,
     session: AsyncSession,
     *,
-    package: Package | None,
-    values: dict[str, Any],
+    package_id: uuid.UUID | None,
+    values: dict[str, Any] | None,
     problems: dict[str, str],
     status_code: int = 200,
 ) -> Response:
+    """The package form; the package is read here (again after a rolled-back write, whose
+    objects are expired), and `values` None shows what is stored."""
     catalog = _catalog(user, container, session)
-    if package is not None:  # read again: the transaction may have been rolled back
-        package = await catalog.get_package(package.id)
+    package = await catalog.get_package(package_id) if package_id is not None else None
     return render(
         request,
         container,
@@ -203,7 +204,7 @@ async def _package_form_page(
         user=user,
         package=package,
         add_ons=await catalog.list_add_ons(),
-        values=values,
+        values=values if values is not None else _package_values(package),
         problems=problems,
         status_code=status_code,
         notice=_notice(request),
@@ -257,7 +258,13 @@ async def new_package_page(
     request: Request, user: TenantUser, container: ContainerDep, session: SessionDep
 ) -> Response:
     return await _package_form_page(
-        request, user, container, session, package=None, values=_package_values(None), problems={}
+        request,
+        user,
+        container,
+        session,
+        package_id=None,
+        values=_package_values(None),
+        problems={},
     )
 
 
@@ -285,7 +292,7 @@ async def create_package(
             await refused(session)
             problems = problems_of(exc)
     return await _package_form_page(
-        request, user, container, session, package=None, values=values, problems=problems,
+        request, user, container, session, package_id=None, values=values, problems=problems,
         status_code=422,
     )  # fmt: skip
 
@@ -300,9 +307,8 @@ async def edit_package_page(
 ) -> Response:
     package = await _catalog(user, container, session).get_package(package_id)
     return await _package_form_page(
-        request, user, container, session, package=package, values=_package_values(package),
-        problems={},
-    )  # fmt: skip
+        request, user, container, session, package_id=package.id, values=None, problems={}
+    )
 
 
 @router.post("/tenant/packages/{package_id}")
@@ -315,18 +321,19 @@ async def update_package(
 ) -> Response:
     catalog = _catalog(user, container, session)
     package = await catalog.get_package(package_id)
+    pid = package.id
     values, fields, problems = _package_input(await request.form())
     body, invalid = validate_form(PackageUpdate, fields)
     problems = {**invalid, **problems}
     if body is not None and not problems:
         try:
             await catalog.update_package(package, body.changes())
-            return see_other(f"/tenant/packages/{package.id}?notice=saved")
+            return see_other(f"/tenant/packages/{pid}?notice=saved")
         except AppError as exc:
             await refused(session)
             problems = problems_of(exc)
     return await _package_form_page(
-        request, user, container, session, package=package, values=values, problems=problems,
+        request, user, container, session, package_id=pid, values=values, problems=problems,
         status_code=422,
     )  # fmt: skip
 
@@ -394,6 +401,7 @@ async def upload_photo(
 ) -> Response:
     catalog = _catalog(user, container, session)
     package = await catalog.get_package(package_id, lock=True)
+    pid = package.id
     file = upload(await request.form())
     problems: dict[str, str] = {}
     status = 422
@@ -402,14 +410,14 @@ async def upload_photo(
     else:
         try:
             await catalog.add_photo(package, await file.read(MAX_UPLOAD_BYTES + 1))
-            return see_other(f"/tenant/packages/{package.id}?notice=photo#photos")
+            return see_other(f"/tenant/packages/{pid}?notice=photo#photos")
         except AppError as exc:
             await refused(session)
             problems = {"file": exc.message}
             status = exc.status_code
     return await _package_form_page(
-        request, user, container, session, package=package, values=_package_values(
-            await catalog.get_package(package.id)), problems=problems, status_code=status,
+        request, user, container, session, package_id=pid, values=None, problems=problems,
+        status_code=status,
     )  # fmt: skip
 
 
@@ -692,7 +700,7 @@ async def bookings_page(
         values=values,
         problems=problems,
         statuses=list(BookingStatus),
-        query=request.url.query,
+        base="/tenant/bookings",
         base_query=_query_prefix(values),
         kept=kept,
     )

@@ -362,9 +362,12 @@ def problems_of(exc: AppError) -> dict[str, str]:
     if isinstance(exc.details, list):
         for detail in exc.details:
             if isinstance(detail, dict) and detail.get("field"):
-                field = to_snake(str(detail["field"]))
+                name, _, index = str(detail["field"]).partition(".")
                 issue = str(detail.get("issue") or exc.message)
-                problems.setdefault(field, issue[:1].upper() + issue[1:])
+                issue = issue[:1].upper() + issue[1:]
+                if index.isdigit():  # one line of a list field
+                    issue = f"Line {int(index) + 1}: {issue[:1].lower() + issue[1:]}"
+                problems.setdefault(to_snake(name), issue)
     if not problems:
         problems[FORM_ERROR] = exc.message
     return problems
