@@ -123,7 +123,8 @@ async def test_package_with_bookings_is_archived_and_reorder_moves_it(
     assert archived.headers["location"] == "/tenant/packages?notice=archived"
     async with container.db.sessionmaker() as session:
         row = await session.get(Package, garden)
-        assert row is not None and row.archived_at is not None
+        assert row is not None
+        assert row.archived_at is not None
 
 
 async def test_photos_upload_refuse_non_images_reorder_and_delete(alpha_browser: Browser, alpha):
@@ -381,4 +382,5 @@ async def test_dashboard_writes_are_audited_as_the_logged_in_admin(
     async with container.db.sessionmaker() as session:
         entries = (await session.execute(select(AuditEntry))).scalars().all()
     mine = [e for e in entries if e.action == "package.updated"]
-    assert mine and mine[-1].actor_label == alpha.email
+    assert mine
+    assert mine[-1].actor_label == alpha.email
