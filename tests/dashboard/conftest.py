@@ -98,3 +98,12 @@ async def admin_browser(container: Any, other_browser: Browser) -> Browser:
     await other_browser.login("admin", email, password)
     await other_browser.get("/admin")
     return other_browser
+
+
+@pytest.fixture
+def settings(settings: Any, request: pytest.FixtureRequest) -> Any:
+    """Browser tests build their world with the live server's settings (same database,
+    data directory and public URL)."""
+    from tests.factories.live_server import settings_following_the_server
+
+    return settings_following_the_server(request, settings)
