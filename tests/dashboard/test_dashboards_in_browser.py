@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import email
+import email.message
 import email.policy
 import io
 import re
@@ -68,6 +69,13 @@ async def css_variable(page: Page, selector: str, name: str) -> str:
         [selector, name],
     )
     return value
+
+
+def outbox(directory: Path) -> list[email.message.EmailMessage]:
+    return [
+        email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        for path in sorted(directory.glob("*.eml"))
+    ]
 
 
 async def fits_360(page: Page) -> bool:
@@ -189,7 +197,8 @@ async def test_csv_export_downloads_and_parses(context: BrowserContext, containe
         await page.get_by_role("link", name="Download as CSV").click()
     download = await download_info.value
     assert download.suggested_filename.endswith(".csv")
-    content = Path(await download.path()).read_bytes().decode("utf-8-sig")
+    raw = await asyncio.to_thread(Path(await download.path()).read_bytes)
+    content = raw.decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(content)))
     assert sorted(row["couple_name"] for row in rows) == ["'@SUM(A1)", 'Ada, "Lovelace" & Grace']
     assert {row["status"] for row in rows} == {"confirmed"}
@@ -218,10 +227,7 @@ async def test_refund_changes_the_status_and_emails_the_couple(
     await expect(page.locator("#refunded")).to_have_text("$3,500.00")
 
     await JobWorker(container).drain()
-    messages = [
-        email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-        for path in sorted(Path(container.settings.outbox_dir).glob("*.eml"))
-    ]
+    messages = await asyncio.to_thread(outbox, Path(container.settings.outbox_dir))
     to_couple = [m for m in messages if couple in str(m["To"])]
     refund_mails = [m for m in to_couple if "refund" in str(m["Subject"]).lower()]
     assert refund_mails, [str(m["Subject"]) for m in to_couple]
