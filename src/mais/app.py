@@ -106,6 +106,10 @@ def _include_routers(app: FastAPI) -> None:
     from mais.availability.endpoints import router as availability_router
     from mais.bookings.endpoints import router as bookings_router
     from mais.catalog.endpoints import router as catalog_router
+    from mais.dashboard.admin_pages import router as admin_pages_router
+    from mais.dashboard.auth_pages import router as dashboard_auth_router
+    from mais.dashboard.tenant_pages import router as tenant_pages_router
+    from mais.dashboard.web import static_router as dashboard_static_router
     from mais.health.endpoints import router as health_router
     from mais.help.endpoints import router as help_router
     from mais.notifications.endpoints import router as mailbox_router
@@ -134,6 +138,10 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(security_router)
     app.include_router(widget_router)
     app.include_router(help_router)
+    app.include_router(dashboard_static_router)
+    app.include_router(dashboard_auth_router)
+    app.include_router(tenant_pages_router)
+    app.include_router(admin_pages_router)
 
 
 def _install_error_handlers(app: FastAPI) -> None:
