@@ -22,7 +22,9 @@ from mais.core.errors import AppError, render_app_error, render_error
 from mais.core.middleware import RequestContextMiddleware
 from mais.observability.requests import record_request
 from mais.observability.sentry import report_exception
+from mais.security.cors import CorsMiddleware
 from mais.settings import ConfigurationError, Environment, Settings, load_settings
+from mais.web.csp import origin_of
 
 log = logging.getLogger("mais.app")
 
@@ -89,6 +91,12 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         from mais.observability.tracing import instrument_app
 
         instrument_app(settings, app)
+    # Inside the request middleware, so preflight answers and refusals get its headers.
+    app.add_middleware(
+        CorsMiddleware,
+        production=settings.is_production,
+        frontend_origin=origin_of(settings.frontend_url),
+    )
     app.add_middleware(
         RequestContextMiddleware,
         force_hsts=settings.is_production,
