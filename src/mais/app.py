@@ -113,6 +113,7 @@ def _include_routers(app: FastAPI) -> None:
     from mais.bookings.endpoints import router as bookings_router
     from mais.catalog.endpoints import router as catalog_router
     from mais.health.endpoints import router as health_router
+    from mais.home.endpoints import router as home_router
     from mais.notifications.endpoints import router as mailbox_router
     from mais.observability.endpoints import router as metrics_router
     from mais.payments.endpoints import router as webhooks_router
@@ -138,6 +139,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(uploads_router)
     app.include_router(security_router)
     app.include_router(widget_router)
+    app.include_router(home_router)
 
 
 def _install_error_handlers(app: FastAPI) -> None:

@@ -41,6 +41,9 @@ BASE_SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"strict-origin-when-cross-origin"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=(self)"),
+    # `-allow-popups`: the widget opens Stripe Checkout in a new tab and keeps its handle
+    # (popup-blocked check); plain `same-origin` would sever it. Ignored inside iframes.
+    (b"cross-origin-opener-policy", b"same-origin-allow-popups"),
 ]
 API_CSP = b"default-src 'none'; frame-ancestors 'none'"
 HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
