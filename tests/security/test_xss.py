@@ -121,7 +121,8 @@ async def test_both_emails_html_parts_render_every_payload_as_text(container, cl
     for entry in entries:
         message = await container.email.read(entry.id)
         assert_inert(message.html, f"e-mail to {message.to}")
-        assert "\n" not in message.subject and "\r" not in message.subject
+        assert "\n" not in message.subject
+        assert "\r" not in message.subject
         page = await client.get(f"/dev/mailbox/{entry.id}")
         assert_inert(page.text, f"/dev/mailbox/{entry.id}", shown=False)
         preview = await client.get(f"/dev/mailbox/{entry.id}/html")
