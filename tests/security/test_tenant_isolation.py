@@ -130,7 +130,7 @@ PUBLIC_CASES: dict[tuple[str, str], PublicCase] = {
                 "/v1/bookings/checkout",
                 _checkout("b-own", [str(w.a.add_ons["A Violinist"].id)], w.a_booked_day),
             ),
-        ],  # fmt: skip
+        ],
         "own",
         ok={422},
     ),
