@@ -129,13 +129,16 @@ def _include_routers(app: FastAPI) -> None:
     from mais.uploads.endpoints import router as uploads_router
     from mais.widget.endpoints import router as widget_router
 
-    app.include_router(health_router)
-    app.include_router(metrics_router)
+    # Routes are matched in order, and each route tried costs FastAPI real time: the public
+    # API and the booking pages, hit by every visitor of every tenant's site, come first.
     app.include_router(catalog_router)
     app.include_router(tenant_router)
-    app.include_router(mailbox_router)
     app.include_router(availability_router)
     app.include_router(bookings_router)
+    app.include_router(widget_router)
+    app.include_router(health_router)
+    app.include_router(metrics_router)
+    app.include_router(mailbox_router)
     app.include_router(webhooks_router)
     app.include_router(mock_payments_router)  # pages answer 404 unless payments are mocked
     app.include_router(auth_router)
@@ -143,7 +146,6 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(admin_router)
     app.include_router(uploads_router)
     app.include_router(security_router)
-    app.include_router(widget_router)
     app.include_router(help_router)
     app.include_router(dashboard_static_router)
     app.include_router(dashboard_auth_router)
