@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
@@ -181,6 +181,18 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     for exc_class in (OperationalError, InterfaceError, PoolTimeout):
         app.add_exception_handler(exc_class, _database_down)
+
+    async def _unstorable_value(request: Request, exc: Exception) -> Response:
+        # The database refused a value no validator caught (PostgreSQL: NUL in text).
+        log.warning("database refused a value: %s", exc.__class__.__name__)
+        return render_error(
+            request.scope,
+            422,
+            "VALIDATION_ERROR",
+            "The request contains a value that cannot be stored.",
+        )
+
+    app.add_exception_handler(DataError, _unstorable_value)
 
 
 def app_factory() -> Any:
