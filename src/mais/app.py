@@ -20,9 +20,12 @@ from mais.container import Container, build_container
 from mais.core.content_type import require_json_body
 from mais.core.errors import AppError, render_app_error, render_error
 from mais.core.middleware import RequestContextMiddleware
+from mais.help.openapi import install_api_description
 from mais.observability.requests import record_request
 from mais.observability.sentry import report_exception
+from mais.security.cors import CorsMiddleware
 from mais.settings import ConfigurationError, Environment, Settings, load_settings
+from mais.web.csp import origin_of
 
 log = logging.getLogger("mais.app")
 
@@ -85,10 +88,17 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.state.started_at = time.monotonic()
     _install_error_handlers(app)
     _include_routers(app)
+    install_api_description(app)
     if settings.otel_exporter_otlp_endpoint:
         from mais.observability.tracing import instrument_app
 
         instrument_app(settings, app)
+    # Inside the request middleware, so preflight answers and refusals get its headers.
+    app.add_middleware(
+        CorsMiddleware,
+        production=settings.is_production,
+        frontend_origin=origin_of(settings.frontend_url),
+    )
     app.add_middleware(
         RequestContextMiddleware,
         force_hsts=settings.is_production,
@@ -109,6 +119,8 @@ def _include_routers(app: FastAPI) -> None:
     from mais.dashboard.tenant_pages import router as tenant_pages_router
     from mais.dashboard.web import static_router as dashboard_static_router
     from mais.health.endpoints import router as health_router
+    from mais.help.endpoints import router as help_router
+    from mais.home.endpoints import router as home_router
     from mais.notifications.endpoints import router as mailbox_router
     from mais.observability.endpoints import router as metrics_router
     from mais.payments.endpoints import router as webhooks_router
@@ -134,10 +146,12 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(uploads_router)
     app.include_router(security_router)
     app.include_router(widget_router)
+    app.include_router(help_router)
     app.include_router(dashboard_static_router)
     app.include_router(dashboard_auth_router)
     app.include_router(tenant_pages_router)
     app.include_router(admin_pages_router)
+    app.include_router(home_router)
 
 
 def _install_error_handlers(app: FastAPI) -> None:
