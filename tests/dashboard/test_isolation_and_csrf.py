@@ -144,7 +144,12 @@ async def test_a_tenant_admin_cannot_open_the_platform_dashboard(alpha_browser: 
     assert "text/html" in response.headers["content-type"]
 
 
-@pytest.mark.parametrize("path", ["/tenant/packages/not-a-uuid", "/tenant/bookings/%00"])
+@pytest.mark.parametrize("path", ["/tenant/packages/not-a-uuid", "/tenant/bookings/123"])
 async def test_malformed_ids_are_404_pages(alpha_browser: Browser, path: str):
     response = await alpha_browser.get(path)
     assert response.status_code == 404
+
+
+async def test_control_characters_in_a_path_are_422(alpha_browser: Browser):
+    response = await alpha_browser.get("/tenant/bookings/%00")
+    assert response.status_code == 422
