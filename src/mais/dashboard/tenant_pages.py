@@ -858,6 +858,7 @@ async def _branding_page(
         status_code=status_code,
         notice=_notice(request),
         logo_url=branding.logo_url,
+        image_urls=(branding.logo_url,),
         fonts=list(FONT_CHOICES),
         fonts_json=json.dumps(FONT_CHOICES),
         contrast_problems=[p.message for p in palette_problems(branding)],

@@ -278,6 +278,7 @@ def render(
     headers: dict[str, str] | None = None,
     frames: bool = False,
     stripe_redirect: bool = False,
+    image_urls: tuple[str | None, ...] = (),
     **context: Any,
 ) -> Response:
     """A dashboard page under its own CSP: our script and stylesheet, images from our
@@ -288,7 +289,10 @@ def render(
     money = context.pop("money", None) or (lambda cents: format_money(int(cents), currency))
     policy = page_policy(
         scripts=True,
-        images=[container.storage.public_host() or origin_of(settings.public_url)],
+        images=[
+            container.storage.public_host() or origin_of(settings.public_url),
+            *(origin_of(url) for url in image_urls),  # an external logo's host
+        ],
         frames=["'self'"] if frames else [],
         form_action=["'self'", *([STRIPE_CONNECT_ORIGIN] if stripe_redirect else [])],
     )
