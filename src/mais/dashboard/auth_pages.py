@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
+from mais.auth.dependencies import dashboard_session
 from mais.auth.passwords import MAX_PASSWORD_LENGTH
 from mais.auth.repository import UserRepository
 from mais.auth.service import AuthService, InvalidCredentials
@@ -90,6 +91,10 @@ def _add_routes(router: APIRouter, area: Area) -> None:
         request: Request, container: ContainerDep, session: SessionDep
     ) -> Response:
         notice = LOGIN_NOTICES.get(request.query_params.get("notice", ""))
+        target = _safe_next(area, request.query_params.get("next", ""))
+        active = await dashboard_session(request, container, session)
+        if active is not None and active.user.role == ROLE_OF_AREA[area]:
+            return see_other(target)  # already logged in here
         return _pre_login_page(
             request,
             container,
@@ -97,7 +102,7 @@ def _add_routes(router: APIRouter, area: Area) -> None:
             area,
             heading=title,
             email="",
-            next=_safe_next(area, request.query_params.get("next", "")),
+            next=target,
             problems={},
             notice=notice,
         )

@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import uuid
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import Depends, Query, Request
 from markupsafe import Markup
@@ -690,7 +691,7 @@ async def bookings_page(
     listing = await bookings_admin.BookingAdminService(session, tenant_of(user).id).list_page(
         filters, page, PAGE_SIZE
     )
-    kept = "&".join(f"{k}={v}" for k, v in values.items() if v)
+    kept = urlencode({k: v for k, v in values.items() if v})
     return render(
         request,
         container,
@@ -707,8 +708,6 @@ async def bookings_page(
 
 
 def _query_prefix(values: dict[str, str]) -> str:
-    from urllib.parse import urlencode
-
     kept = {k: v for k, v in values.items() if v}
     return urlencode(kept) + "&" if kept else ""
 
