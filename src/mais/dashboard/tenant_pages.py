@@ -29,7 +29,6 @@ from mais.container import Container
 from mais.core.deps import ContainerDep, SessionDep
 from mais.core.errors import AppError, NotFound, ValidationFailed
 from mais.dashboard.web import (
-    FORM_ERROR,
     DashboardUser,
     dashboard_router,
     parse_cents,
@@ -145,9 +144,12 @@ async def home(
         ("Connect Stripe to take payments", tenant.stripe_charges_enabled, "/tenant/stripe"),
         ("Set your branding (logo and colours)", branding_set, "/tenant/branding"),
         ("Publish at least one package", any(p.active for p in packages), "/tenant/packages"),
-        ("Add your website to the allowed embed origins", bool(tenant.allowed_embed_origins),
-         "/tenant/settings"),
-    ]  # fmt: skip
+        (
+            "Add your website to the allowed embed origins",
+            bool(tenant.allowed_embed_origins),
+            "/tenant/settings",
+        ),
+    ]
     return render(
         request,
         container,
@@ -216,8 +218,14 @@ async def _package_form_page(
 
 def _package_values(package: Package | None) -> dict[str, Any]:
     if package is None:
-        return {"title": "", "slug": "", "description": "", "price": "", "active": False,
-                "add_on_ids": []}  # fmt: skip
+        return {
+            "title": "",
+            "slug": "",
+            "description": "",
+            "price": "",
+            "active": False,
+            "add_on_ids": [],
+        }
     return {
         "title": package.title,
         "slug": package.slug,
@@ -293,9 +301,15 @@ async def create_package(
             await refused(session)
             problems = problems_of(exc)
     return await _package_form_page(
-        request, user, container, session, package_id=None, values=values, problems=problems,
+        request,
+        user,
+        container,
+        session,
+        package_id=None,
+        values=values,
+        problems=problems,
         status_code=422,
-    )  # fmt: skip
+    )
 
 
 @router.get("/tenant/packages/{package_id}")
@@ -334,9 +348,15 @@ async def update_package(
             await refused(session)
             problems = problems_of(exc)
     return await _package_form_page(
-        request, user, container, session, package_id=pid, values=values, problems=problems,
+        request,
+        user,
+        container,
+        session,
+        package_id=pid,
+        values=values,
+        problems=problems,
         status_code=422,
-    )  # fmt: skip
+    )
 
 
 @router.post("/tenant/packages/{package_id}/publish")
@@ -417,9 +437,15 @@ async def upload_photo(
             problems = {"file": exc.message}
             status = exc.status_code
     return await _package_form_page(
-        request, user, container, session, package_id=pid, values=None, problems=problems,
+        request,
+        user,
+        container,
+        session,
+        package_id=pid,
+        values=None,
+        problems=problems,
         status_code=status,
-    )  # fmt: skip
+    )
 
 
 @router.post("/tenant/packages/{package_id}/photos/{photo_id}/delete")
@@ -541,9 +567,14 @@ async def edit_add_on_page(
         "active": add_on.active,
     }
     return render(
-        request, container, "tenant/add_on_form.html", user=user, add_on=add_on, values=values,
+        request,
+        container,
+        "tenant/add_on_form.html",
+        user=user,
+        add_on=add_on,
+        values=values,
         problems={},
-    )  # fmt: skip
+    )
 
 
 @router.post("/tenant/add-ons/{add_on_id}")
@@ -564,9 +595,15 @@ async def update_add_on(
             problems = problems_of(exc)
     add_on = await catalog.get_add_on(add_on_id)
     return render(
-        request, container, "tenant/add_on_form.html", user=user, add_on=add_on, values=values,
-        problems=problems, status_code=422,
-    )  # fmt: skip
+        request,
+        container,
+        "tenant/add_on_form.html",
+        user=user,
+        add_on=add_on,
+        values=values,
+        problems=problems,
+        status_code=422,
+    )
 
 
 @router.post("/tenant/add-ons/{add_on_id}/delete")
@@ -952,9 +989,14 @@ async def settings_page(
 ) -> Response:
     tenant = await _tenant_row(user, session)
     return render(
-        request, container, "tenant/settings.html", user=user, values=_settings_values(tenant),
-        problems={}, notice=_notice(request),
-    )  # fmt: skip
+        request,
+        container,
+        "tenant/settings.html",
+        user=user,
+        values=_settings_values(tenant),
+        problems={},
+        notice=_notice(request),
+    )
 
 
 @router.post("/tenant/settings")
@@ -962,8 +1004,14 @@ async def update_settings(
     request: Request, user: TenantUser, container: ContainerDep, session: SessionDep
 ) -> Response:
     form = await request.form()
-    names = ("timezone", "min_notice_days", "max_days_ahead", "allowed_embed_origins",
-             "notification_email", "calendar_id")  # fmt: skip
+    names = (
+        "timezone",
+        "min_notice_days",
+        "max_days_ahead",
+        "allowed_embed_origins",
+        "notification_email",
+        "calendar_id",
+    )
     values = {name: text(form, name).strip() for name in names}
     problems: dict[str, str] = {}
     origins = [line.strip() for line in values["allowed_embed_origins"].splitlines()]
@@ -992,9 +1040,15 @@ async def update_settings(
             await refused(session)
             problems = problems_of(exc)
     return render(
-        request, container, "tenant/settings.html", user=user, values=values, problems=problems,
-        notice=None, status_code=422,
-    )  # fmt: skip
+        request,
+        container,
+        "tenant/settings.html",
+        user=user,
+        values=values,
+        problems=problems,
+        notice=None,
+        status_code=422,
+    )
 
 
 # --- embed & keys -----------------------------------------------------------------------
@@ -1132,6 +1186,3 @@ async def stripe_refresh(
         heading="Continue your Stripe onboarding",
         problem="That onboarding link has expired. Press the button to get a new one.",
     )
-
-
-__all__ = ["FORM_ERROR", "router"]
