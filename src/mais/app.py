@@ -116,6 +116,8 @@ def _include_routers(app: FastAPI) -> None:
     from mais.catalog.endpoints import router as catalog_router
     from mais.dashboard.admin_pages import router as admin_pages_router
     from mais.dashboard.auth_pages import router as dashboard_auth_router
+    from mais.dashboard.booking_pages import router as booking_pages_router
+    from mais.dashboard.catalog_pages import router as catalog_pages_router
     from mais.dashboard.tenant_pages import router as tenant_pages_router
     from mais.dashboard.web import static_router as dashboard_static_router
     from mais.health.endpoints import router as health_router
@@ -150,6 +152,8 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(dashboard_static_router)
     app.include_router(dashboard_auth_router)
     app.include_router(tenant_pages_router)
+    app.include_router(catalog_pages_router)
+    app.include_router(booking_pages_router)
     app.include_router(admin_pages_router)
     app.include_router(home_router)
 
