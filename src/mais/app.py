@@ -9,7 +9,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -17,8 +17,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from mais.container import Container, build_container
-from mais.core.content_type import require_json_body
-from mais.core.errors import AppError, render_app_error, render_error
+from mais.core.content_type import is_undeclared_json_body
+from mais.core.errors import AppError, UnsupportedMediaType, render_app_error, render_error
 from mais.core.middleware import RequestContextMiddleware
 from mais.help.openapi import install_api_description
 from mais.observability.requests import record_request
@@ -81,8 +81,6 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
-        # Every route taking a JSON body refuses other content types with 415.
-        dependencies=[Depends(require_json_body)],
     )
     app.state.container = container
     app.state.started_at = time.monotonic()
@@ -166,6 +164,14 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
         errors = exc.errors()
+        if is_undeclared_json_body(errors):
+            # Every route taking a JSON body refuses other content types with 415.
+            return render_app_error(
+                request.scope,
+                UnsupportedMediaType(
+                    "Send the request body as JSON (Content-Type: application/json)."
+                ),
+            )
         if any(err.get("type") == "json_invalid" for err in errors):
             return render_error(request.scope, 400, "INVALID_JSON", "The body is not valid JSON.")
         details = [
