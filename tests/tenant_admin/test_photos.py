@@ -11,8 +11,9 @@ import pytest
 from PIL import Image, PngImagePlugin
 from sqlalchemy import func, select
 
+from mais.catalog.admin_service import CatalogAdminService
 from mais.models import PackagePhoto
-from tests.factories.world import image_bytes
+from tests.factories.world import TEST_ACTOR, image_bytes
 
 SCRIPT = b"<script>alert('owned')</script>"
 
@@ -264,3 +265,29 @@ async def test_reorder_photos(client, alpha, credential):
         f"{_photos_url(alpha)}/reorder", headers=credential, json={"ids": wanted[:2]}
     )
     assert partial.status_code == 422
+
+
+async def test_files_of_an_upload_whose_transaction_rolls_back_are_removed(
+    container, alpha, data_dir
+):
+    uploads = data_dir / "uploads"
+    before = sorted(uploads.rglob("*.*"))
+    written: list[int] = []
+
+    async def upload_then_fail() -> None:
+        async with container.db.transaction() as session:
+            service = CatalogAdminService(
+                session, alpha.tenant.id, TEST_ACTOR, container.cache, container.storage
+            )
+            await service.add_photo(alpha.tenant.packages["garden"], image_bytes("JPEG"))
+            written.append(len(sorted(uploads.rglob("*.*"))) - len(before))
+            raise RuntimeError("the request fails after the upload")
+
+    with pytest.raises(RuntimeError):
+        await upload_then_fail()
+
+    assert written == [2]  # large + thumbnail were stored before the failure...
+    assert sorted(uploads.rglob("*.*")) == before  # ...and removed by the rollback
+    async with container.db.transaction() as session:
+        count = await session.scalar(select(func.count()).select_from(PackagePhoto))
+    assert count == 0

@@ -26,7 +26,7 @@ from mais.catalog.repository import (
     PhotoRepository,
 )
 from mais.catalog.service import invalidate_catalog
-from mais.core.db import after_commit
+from mais.core.db import after_commit, after_rollback
 from mais.core.errors import Conflict, NotFound, ValidationFailed
 from mais.models import AddOn, Package, PackagePhoto, utcnow
 from mais.tenants.slugs import slugify
@@ -301,8 +301,10 @@ class CatalogAdminService:
         base = f"tenants/{self.tenant_id}/packages/{package.id}/{photo_id}"
         large_key = f"{base}-large.{processed.large.extension}"
         thumb_key = f"{base}-thumb.{processed.thumb.extension}"
-        await self.storage.put(large_key, processed.large.data, processed.large.content_type)
-        await self.storage.put(thumb_key, processed.thumb.data, processed.thumb.content_type)
+        storage = self.storage
+        after_rollback(self.session, lambda: storage.delete_quietly([large_key, thumb_key]))
+        await storage.put(large_key, processed.large.data, processed.large.content_type)
+        await storage.put(thumb_key, processed.thumb.data, processed.thumb.content_type)
         photo = self.photos.add(
             PackagePhoto(
                 id=photo_id,

@@ -147,21 +147,34 @@ def after_commit(session: AsyncSession, callback: AfterCommit) -> None:
     session.info.setdefault("after_commit", []).append(callback)
 
 
+def after_rollback(session: AsyncSession, callback: AfterCommit) -> None:
+    """Undo, if this session's transaction rolls back, a side effect made ahead of the
+    commit: a file written to storage before the row that names it (the row must not exist
+    without its file, so the file goes first and is removed again on failure)."""
+    session.info.setdefault("after_rollback", []).append(callback)
+
+
 async def commit(session: AsyncSession) -> None:
     """Commit, then run the after-commit callbacks; a failing callback is logged, not raised,
     because the data it follows is already safely stored."""
     await session.commit()
-    callbacks: list[AfterCommit] = session.info.pop("after_commit", [])
-    for callback in callbacks:
-        try:
-            await callback()
-        except Exception:
-            log.exception("after-commit callback failed")
+    session.info.pop("after_rollback", None)
+    await _run(session.info.pop("after_commit", []), "after-commit")
 
 
 async def rollback(session: AsyncSession) -> None:
     session.info.pop("after_commit", None)
+    undo: list[AfterCommit] = session.info.pop("after_rollback", [])
     await session.rollback()
+    await _run(undo, "after-rollback")
+
+
+async def _run(callbacks: list[AfterCommit], kind: str) -> None:
+    for callback in callbacks:
+        try:
+            await callback()
+        except Exception:
+            log.exception("%s callback failed", kind)
 
 
 class Database:

@@ -16,7 +16,7 @@ from mais.audit.service import Actor, record
 from mais.catalog.images import process_logo
 from mais.catalog.service import CATALOG_TTL_SECONDS, catalog_prefix, invalidate_catalog
 from mais.container import Container
-from mais.core.db import after_commit
+from mais.core.db import after_commit, after_rollback
 from mais.core.errors import ValidationFailed
 from mais.core.schemas import ApiModel
 from mais.core.validation import is_https_url
@@ -143,7 +143,9 @@ class BrandingService:
         rendition = await asyncio.to_thread(process_logo, data)
         before = branding_state(tenant)
         key = f"tenants/{tenant.id}/logo/{uuid.uuid4()}.{rendition.extension}"
-        await self.storage.put(key, rendition.data, rendition.content_type)
+        storage = self.storage
+        after_rollback(self.session, lambda: storage.delete_quietly([key]))
+        await storage.put(key, rendition.data, rendition.content_type)
         self._forget_uploaded_logo(tenant)
         tenant.logo_key = key
         tenant.logo_url = None
