@@ -22,8 +22,10 @@ FIXTURE_WORDS = re.compile(
     r"abcdef|0123456789|1234567890|zzz|xxx|\.\.\.",
     re.IGNORECASE,
 )
-SKIPPED_DIRS = {".git", ".venv", "var", "node_modules", "__pycache__", ".mypy_cache",
-                ".ruff_cache", ".pytest_cache", ".hypothesis", "test-artifacts", "build", "dist"}  # fmt: skip
+SKIPPED_DIRS = {
+    ".git", ".venv", "var", "node_modules", "__pycache__", ".mypy_cache", ".ruff_cache",
+    ".pytest_cache", ".hypothesis", "test-artifacts", "build", "dist",
+}  # fmt: skip
 BINARY_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".gif", ".ico", ".pdf", ".db", ".pyc"}
 
 
