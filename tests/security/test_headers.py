@@ -23,6 +23,7 @@ SEED_PAGES: dict[str, bool] = {
     "/": False,  # the home page: what `curl -I https://app.maconaisolutions.com` reads
     "/t/audit-co": False,  # storefront page
     "/widget?tenant=audit-co": True,  # widget page (framable by the tenant's origins)
+    "/tenant/login": False,  # dashboard page (logged-in pages: test_dashboard_pages_...)
     "/v1/packages": False,  # API response
     "/v1/nowhere": False,  # error response (404 JSON)
     "/v1/tenant/branding?no-key": False,  # error response (401 JSON, no key sent)
@@ -136,6 +137,29 @@ async def test_production_sends_hsts_even_over_a_plain_http_hop():
         response = await http.get("/v1/nowhere")
     assert response.status_code == 404
     assert_seed_curl_checks(response)
+
+
+async def test_dashboard_pages_pass_the_seed_headers_audit_when_logged_in(
+    container, app, audit_tenant
+):
+    from tests.dashboard.conftest import Browser, open_browser
+    from tests.factories.admin import make_platform_admin
+
+    async with await open_browser(app) as http:  # https, as the dashboards' cookie needs
+        owner = Browser(http)
+        await owner.login("tenant", audit_tenant.email)
+        for url in ("/tenant", "/tenant/embed", "/tenant/bookings", "/tenant/branding"):
+            response = await owner.get(url)
+            assert response.status_code == 200, url
+            assert_seed_curl_checks(response)
+    async with await open_browser(app) as http:
+        platform = Browser(http)
+        email, password = await make_platform_admin(container)
+        await platform.login("admin", email, password)
+        for url in ("/admin", "/admin/tenants"):
+            response = await platform.get(url)
+            assert response.status_code == 200, url
+            assert_seed_curl_checks(response)
 
 
 GET_ROUTES_WITHOUT_PARAMETERS = [
