@@ -121,6 +121,8 @@ PRODUCTION = {
     "adapters_preset": "real",
     "port": 3001,
     "frontend_url": "https://app.example",
+    "admin_email": "ops@mais-platform.io",
+    "admin_password": "a long production passphrase",
 }
 
 
