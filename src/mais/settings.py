@@ -39,11 +39,11 @@ _PLACEHOLDER = re.compile(
 )
 _HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
 
-DEV_JWT_SECRET = "dev-only-jwt-secret-not-for-production-0000000000"  # noqa: S105 - refused in production
+DEV_JWT_SECRET = "dev-only-jwt-secret-not-for-production-0000000000"  # nosec B105 # noqa: S105 - refused in production
 DEV_ENCRYPTION_KEY = "00" * 32
-DEV_WEBHOOK_SECRET = "whsec_dev_only_mock_webhook_secret"  # noqa: S105 - mock mode only
+DEV_WEBHOOK_SECRET = "whsec_dev_only_mock_webhook_secret"  # nosec B105 # noqa: S105 - mock mode only
 DEV_ADMIN_EMAIL = "admin@mais.local"
-DEV_ADMIN_PASSWORD = "admin-dev-password"  # noqa: S105 - printed dev default, refused in production
+DEV_ADMIN_PASSWORD = "admin-dev-password"  # nosec B105 # noqa: S105 - printed dev default, refused in production
 
 
 SERVICE_ACCOUNT_KEYS = ("client_email", "private_key", "token_uri")
@@ -372,7 +372,7 @@ class Settings(BaseSettings):
     def bind_host(self) -> str:
         if self.host:
             return self.host
-        return "0.0.0.0" if self.is_production else "127.0.0.1"  # noqa: S104 - production binds all
+        return "0.0.0.0" if self.is_production else "127.0.0.1"  # nosec B104 # noqa: S104 - production binds all
 
     @property
     def workers(self) -> int:
@@ -383,7 +383,7 @@ class Settings(BaseSettings):
         """Base URL used to build absolute links (no trailing slash)."""
         if self.frontend_url:
             return self.frontend_url.rstrip("/")
-        host = "127.0.0.1" if self.bind_host in ("0.0.0.0", "::") else self.bind_host  # noqa: S104
+        host = "127.0.0.1" if self.bind_host in ("0.0.0.0", "::") else self.bind_host  # nosec B104 # noqa: S104 - the loopback address, not a bind
         return f"http://{host}:{self.port}"
 
     @property

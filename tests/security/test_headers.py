@@ -142,6 +142,29 @@ async def test_production_sends_hsts_even_over_a_plain_http_hop():
     assert_seed_curl_checks(response)
 
 
+async def test_dashboard_pages_pass_the_seed_headers_audit_when_logged_in(
+    container, app, audit_tenant
+):
+    from tests.dashboard.conftest import Browser, open_browser
+    from tests.factories.admin import make_platform_admin
+
+    async with await open_browser(app) as http:  # https, as the dashboards' cookie needs
+        owner = Browser(http)
+        await owner.login("tenant", audit_tenant.email)
+        for url in ("/tenant", "/tenant/embed", "/tenant/bookings", "/tenant/branding"):
+            response = await owner.get(url)
+            assert response.status_code == 200, url
+            assert_seed_curl_checks(response)
+    async with await open_browser(app) as http:
+        platform = Browser(http)
+        email, password = await make_platform_admin(container)
+        await platform.login("admin", email, password)
+        for url in ("/admin", "/admin/tenants"):
+            response = await platform.get(url)
+            assert response.status_code == 200, url
+            assert_seed_curl_checks(response)
+
+
 GET_ROUTES_WITHOUT_PARAMETERS = [
     path for method, path in app_routes() if method == "GET" and "{" not in path
 ]

@@ -18,6 +18,7 @@ from mais.app import create_app
 from mais.core.validation import MAX_TEXT_LENGTH
 from mais.settings import Settings
 from tests.factories.admin import login, platform_headers
+from tests.factories.routes import app_routes
 from tests.factories.world import add_catalog, make_tenant
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -258,3 +259,50 @@ def test_no_sql_in_the_source_is_built_by_string_formatting():
     assert found == [], "SQL built by string formatting (use bound parameters):\n" + "\n".join(
         found
     )
+
+
+# --- HTML forms -----------------------------------------------------------------------------
+
+FORM_ROUTES = [(m, p) for m, p in app_routes() if m == "POST" and not p.startswith("/v1/")]
+
+
+@pytest.mark.parametrize(
+    "field_value", ["a%00b", "a%1Bb", "%7F", "a%C2%85b"], ids=["nul", "esc", "del", "c1"]
+)
+async def test_control_characters_in_any_form_body_are_422_never_500(
+    container, client, callers, field_value
+):
+    """Forms read by hand (the dashboards' login, password reset) are held to the same
+    floor as `InputModel` fields: the request middleware refuses the body while reading it."""
+    assert len(FORM_ROUTES) >= 10
+    tenant = await add_catalog(container, await make_tenant(container, "form-co"))
+    read_first = [
+        "/tenant/login",
+        "/admin/login",
+        "/tenant/forgot-password",
+        f"/widget/packages/garden?tenant={tenant.slug}",
+    ]
+    for url in read_first:
+        body = f"email={field_value}&password=x&couple_name={field_value}&csrf_token=x"
+        response = await client.post(
+            url, content=body, headers={"Content-Type": "application/x-www-form-urlencoded"}
+        )
+        assert response.status_code == 422, f"{url}: {response.status_code}"
+        assert response.json()["error"] == "VALIDATION_ERROR"
+    for _method, path in FORM_ROUTES:
+        url = _fill(path)
+        response = await client.post(
+            url,
+            content=f"title={field_value}&email={field_value}",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        assert response.status_code < 500, f"{url}: {response.status_code}"
+
+
+async def test_form_bodies_keep_tabs_and_line_breaks(client):
+    response = await client.post(
+        "/tenant/forgot-password",
+        content="email=someone%40example.com&note=line%0D%0Aline%09tab&csrf_token=x",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code != 422

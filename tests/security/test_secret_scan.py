@@ -1,9 +1,8 @@
 """No secret in the repository (working tree and Git history) or in anything the app
 serves: Stripe secret keys (`sk_live_`, `sk_test_`), webhook secrets (`whsec_`) and MAIS
-secret keys (also `sk_live_`) appear only as obvious test fixtures or placeholders, in the
-repository and in pages, scripts, the OpenAPI document and error bodies; none of those
-contains a configured secret value.
-Public keys (`pk_live_`) are the only keys a page may show."""
+secret keys (also `sk_live_`) appear only as obvious fixtures or documentation examples;
+pages, scripts, the OpenAPI document and error bodies never hold a configured secret or a
+tenant's secret key. Public keys (`pk_live_`) are the only keys a page may show."""
 
 from __future__ import annotations
 
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.factories.world import add_catalog, days_ahead, hold_booking, make_tenant
+from tests.factories.world import PASSWORD, add_catalog, days_ahead, hold_booking, make_tenant
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = re.compile(r"(?:sk_live_|sk_test_|whsec_)[A-Za-z0-9_\-]+")
@@ -24,9 +23,9 @@ FIXTURE_WORDS = re.compile(
     re.IGNORECASE,
 )
 SKIPPED_DIRS = {
-    *(".git", ".venv", "var", "node_modules", "__pycache__", ".mypy_cache", ".ruff_cache"),
-    *(".pytest_cache", ".hypothesis", "test-artifacts", "build", "dist"),
-}
+    ".git", ".venv", "var", "node_modules", "__pycache__", ".mypy_cache", ".ruff_cache",
+    ".pytest_cache", ".hypothesis", "test-artifacts", "build", "dist",
+}  # fmt: skip
 BINARY_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".gif", ".ico", ".pdf", ".db", ".pyc"}
 
 
@@ -133,6 +132,10 @@ async def test_no_page_script_document_or_error_contains_a_secret(container, cli
         f"/mock/checkout/{held.session_id}",
         "/embed.js",
         "/openapi.json",
+        "/docs",
+        "/help",
+        "/tenant/login",
+        "/admin/login",
         "/health",
         "/nowhere",
         f"/t/{tenant.slug}/nowhere",
@@ -155,9 +158,41 @@ async def test_no_page_script_document_or_error_contains_a_secret(container, cli
     assert len(served) > len(urls)
 
     for url, text in served:
-        # The API reference shows the key formats with obvious placeholder values.
-        assert not real_secrets_in(text), f"{url} contains a Stripe- or MAIS-style secret"
+        assert real_secrets_in(text) == [], f"{url} contains a Stripe- or MAIS-style secret"
         assert tenant.secret_key not in text, url
         for name, value in CONFIGURED_SECRETS.items():
             assert value not in text, f"{url} contains {name}"
     assert any(tenant.public_key in text for _url, text in served)  # public keys may show
+
+
+async def test_no_dashboard_page_shows_a_secret(container, app):
+    """Every dashboard page a tenant admin and the platform admin can open (GET routes
+    without parameters, from the router): public keys only, never a secret key or a
+    configured secret (a rotated secret key is shown once, on the rotation's own answer)."""
+    from tests.dashboard.conftest import Browser, open_browser
+    from tests.factories.admin import make_platform_admin
+    from tests.factories.routes import app_routes
+
+    tenant = await add_catalog(container, await make_tenant(container, "scan-dash"))
+    routes = [p for m, p in app_routes() if m == "GET" and "{" not in p]
+    areas = {"tenant": [p for p in routes if p.startswith("/tenant")],
+             "admin": [p for p in routes if p.startswith("/admin")]}  # fmt: skip
+    assert len(areas["tenant"]) >= 5
+    assert len(areas["admin"]) >= 3
+    email, password = await make_platform_admin(container)
+    logins = {"tenant": (tenant.email, PASSWORD), "admin": (email, password)}
+    shown = 0
+    for area, urls in areas.items():
+        async with await open_browser(app) as http:
+            user = Browser(http)
+            await user.login(area, *logins[area])
+            for url in urls:
+                response = await user.get(url)
+                assert response.status_code < 500, url
+                text = response.text
+                assert real_secrets_in(text) == [], url
+                assert tenant.secret_key not in text, url
+                for name, value in CONFIGURED_SECRETS.items():
+                    assert value not in text, f"{url} contains {name}"
+                shown += tenant.public_key in text
+    assert shown >= 1  # the embed snippet shows the public key

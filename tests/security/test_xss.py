@@ -129,6 +129,44 @@ async def test_both_emails_html_parts_render_every_payload_as_text(container, cl
         assert "sandbox" in preview.headers["content-security-policy"]
 
 
+async def test_dashboards_render_every_payload_as_text(container, app, hostile):
+    """The tenant and platform dashboards (server-rendered, logged in through their forms)."""
+    from tests.dashboard.conftest import Browser, open_browser
+    from tests.factories.admin import make_platform_admin
+
+    tenant, _admin, _session, created = hostile
+    booking = created["bookingId"]
+    async with await open_browser(app) as http:
+        owner = Browser(http)
+        await owner.login("tenant", tenant.email)
+        pages = [
+            "/tenant",
+            "/tenant/bookings",
+            f"/tenant/bookings/{booking}",
+            "/tenant/packages",
+            f"/tenant/packages/{tenant.packages['garden'].id}",
+            "/tenant/add-ons",
+            "/tenant/blackouts",
+        ]
+        for url in pages:
+            response = await owner.get(url)
+            assert response.status_code == 200, url
+            assert_inert(response.text, url)
+    async with await open_browser(app) as http:
+        platform = Browser(http)
+        email, password = await make_platform_admin(container)
+        await platform.login("admin", email, password)
+        for url in (
+            "/admin/tenants",
+            f"/admin/tenants/{tenant.id}",
+            f"/admin/tenants/{tenant.id}/bookings/{booking}",
+            "/admin/audit-log",
+        ):
+            response = await platform.get(url)
+            assert response.status_code == 200, url
+            assert_inert(response.text, url, shown=url != "/admin/audit-log")
+
+
 async def test_csv_export_neutralises_formulas_and_keeps_the_text(client, hostile):
     _tenant, admin, _session, _created = hostile
     response = await client.get("/v1/tenant-admin/bookings/export.csv", headers=admin)

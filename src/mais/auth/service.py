@@ -32,7 +32,7 @@ from mais.settings import Settings
 from mais.tenants.repository import TenantRepository
 from mais.tenants.resolver import TenantInactive
 
-PASSWORD_EMAIL_JOB = "email.password_reset"  # noqa: S105 - a job kind, not a password
+PASSWORD_EMAIL_JOB = "email.password_reset"  # nosec B105 # noqa: S105 - a job kind, not a password
 RESET_TOKEN_TTL = timedelta(hours=1)
 INVITE_TOKEN_TTL = timedelta(days=7)
 # Reset e-mails a single IP may trigger; stops the form being used to flood inboxes.

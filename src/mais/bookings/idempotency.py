@@ -31,7 +31,7 @@ from mais.core.errors import ValidationFailed
 from mais.models import IdempotencyRecord
 
 _KEY_SHAPE = re.compile(r"^[\x21-\x7e]{1,255}$")
-_TOKEN_FIELD = "accessToken"  # noqa: S105 - a field name, not a secret
+_TOKEN_FIELD = "accessToken"  # nosec B105 # noqa: S105 - a field name, not a secret
 
 
 @dataclass(frozen=True)

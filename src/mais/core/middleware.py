@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mais.core.context import request_id_var, request_path_var
 from mais.core.errors import error_body
-from mais.core.validation import url_problem
+from mais.core.validation import form_has_control_characters, url_problem
 
 log = logging.getLogger("mais.request")
 
@@ -84,17 +84,36 @@ class RequestContextMiddleware:
         declared = _content_length(scope)
         received = 0
         rejected = False
+        is_form = _is_urlencoded_form(scope)
+        form_tail = b""  # an escape split across two chunks is seen whole
 
         async def limited_receive() -> Message:
             # A body streamed without Content-Length (chunked) is counted as it arrives.
             # Past the limit the 413 is sent here, and the app is told the client left,
             # so whatever it answers instead is dropped by `send_wrapper`.
-            nonlocal received, rejected
+            nonlocal received, rejected, form_tail
             if rejected:
                 return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
+                if is_form:
+                    window = form_tail + message.get("body", b"")
+                    form_tail = window[-5:]
+                    if form_has_control_characters(window):
+                        rejected = True
+                        if not status_holder["started"]:
+                            status_holder["status"] = 422
+                            status_holder["started"] = True
+                            await _send_error(
+                                send,
+                                scope,
+                                422,
+                                "VALIDATION_ERROR",
+                                "Invalid request: a form field contains control characters.",
+                                [{"field": "form", "issue": "must not contain control characters"}],
+                            )
+                        return {"type": "http.disconnect"}
                 if received > limit:
                     rejected = True
                     if not status_holder["started"]:
@@ -165,6 +184,15 @@ def _incoming_request_id(scope: Scope) -> str | None:
             candidate = value.decode("latin-1")
             return candidate if _REQUEST_ID.match(candidate) else None
     return None
+
+
+def _is_urlencoded_form(scope: Scope) -> bool:
+    if scope["method"] not in ("POST", "PUT", "PATCH"):
+        return False
+    for name, value in scope.get("headers", ()):
+        if name == b"content-type":
+            return value.lower().startswith(b"application/x-www-form-urlencoded")
+    return False
 
 
 def _content_length(scope: Scope) -> int | None:

@@ -142,7 +142,7 @@ async def create_tenant(
                 "admin/tenant_created.html",
                 user=user,
                 created=created,
-                invited=password == "",
+                invited=password == "",  # nosec B105
                 login_url=f"{container.settings.public_url}/tenant/login",
                 widget_url=f"{container.settings.public_url}/widget?tenant={created.tenant.slug}",
             )

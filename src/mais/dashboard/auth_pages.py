@@ -116,9 +116,9 @@ def _add_routes(router: APIRouter, area: Area) -> None:
         if not email:
             problems["email"] = "Please enter your e-mail address."
         if not password:
-            problems["password"] = "Please enter your password."  # noqa: S105 - a message
+            problems["password"] = "Please enter your password."  # nosec B105 # noqa: S105 - a message
         elif len(password) > MAX_PASSWORD_LENGTH:
-            problems["password"] = "This password is too long."  # noqa: S105 - a message
+            problems["password"] = "This password is too long."  # nosec B105 # noqa: S105 - a message
         status, headers = 422, {}
         if not problems:
             auth = AuthService(session, container.settings, container.rate_limiter)
@@ -260,7 +260,7 @@ def _add_routes(router: APIRouter, area: Area) -> None:
         if new != text(form, "confirm"):
             problems["confirm"] = "The two new passwords are not the same."
         if not current:
-            problems["current_password"] = "Please enter your current password."  # noqa: S105
+            problems["current_password"] = "Please enter your current password."  # nosec B105 # noqa: S105 - a message
         if not problems:
             row = await UserRepository(session).get(user.user_id)
             if row is None:

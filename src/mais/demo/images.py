@@ -23,7 +23,7 @@ PALETTES: dict[str, Palette] = {
 def demo_photo(theme: str, seed: int, size: tuple[int, int] = (1600, 1067)) -> bytes:
     dark, mid, light = PALETTES[theme]
     width, height = size
-    rng = random.Random(f"{theme}-{seed}")  # noqa: S311 - deterministic art, not security
+    rng = random.Random(f"{theme}-{seed}")  # nosec B311 # noqa: S311 - deterministic art, not security
     gradient = Image.new("RGB", (1, height))
     for y in range(height):
         t = y / (height - 1)

@@ -28,7 +28,7 @@ SEED_ACTOR = Actor(role="system", label="mais seed")
 
 DEMO_SLUG = "demo-tenant"
 DEMO_EMAIL = "demo@maconaisolutions.com"
-DEMO_PASSWORD = "demo-tenant-password"  # noqa: S105 - development demo account, printed
+DEMO_PASSWORD = "demo-tenant-password"  # nosec B105 # noqa: S105 - development demo account, printed
 
 ADD_ONS = {
     "violinist": ("Violinist", 25_000, "A solo violinist for your ceremony and cocktail hour."),

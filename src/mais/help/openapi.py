@@ -19,7 +19,7 @@ from fastapi import FastAPI
 
 TENANT_KEY = "TenantKey"
 ADMIN_JWT = "AdminJWT"
-SECRET_KEY = "SecretKey"  # noqa: S105 - the name of a security scheme
+SECRET_KEY = "SecretKey"  # nosec B105 # noqa: S105 - a security scheme name
 
 SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
     TENANT_KEY: {
@@ -157,10 +157,10 @@ EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     ("get", "/v1/bookings/by-session/{session_id}"): {"responses": {"200": _SUMMARY}},
     ("get", "/v1/bookings/{booking_id}"): {"responses": {"200": _SUMMARY}},
     ("post", "/v1/auth/login"): {
-        "request": {"email": "owner@willowcreek.example", "password": "a long passphrase"},
+        "request": {"email": "owner@willowcreek.example", "password": "a long passphrase"},  # nosec B105 # a docs example
         "responses": {
             "200": {
-                "token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIuLi4ifQ.c2lnbmF0dXJl",
+                "token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIuLi4ifQ.c2lnbmF0dXJl",  # nosec B105
                 "role": "tenant_admin",
                 "tenantSlug": "willow-creek",
                 "expiresAt": "2027-05-01T16:00:00+00:00",

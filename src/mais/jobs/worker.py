@@ -37,7 +37,7 @@ POLL_SECONDS = 1.0
 def backoff(attempts: int) -> timedelta:
     """5 s, 10 s, 20 s ... capped at one hour, with jitter so retries do not stampede."""
     base = min(3600.0, 5.0 * (2 ** max(0, attempts - 1)))
-    return timedelta(seconds=base * random.uniform(0.8, 1.2))  # noqa: S311 - jitter
+    return timedelta(seconds=base * random.uniform(0.8, 1.2))  # nosec B311 # noqa: S311 - jitter
 
 
 class JobWorker:

@@ -66,7 +66,7 @@ class Tenant(IdMixin, TimestampMixin, Base):
 
 class ApiKeyKind(StrEnum):
     public = "public"
-    secret = "secret"  # noqa: S105 - an enum label, not a password
+    secret = "secret"  # nosec B105 # noqa: S105 - an enum label, not a password
 
 
 class TenantApiKey(IdMixin, TenantScoped, Base):

@@ -20,7 +20,7 @@ SECRET_KEY_RE = re.compile(rf"^sk_live_(?P<slug>{SLUG_PATTERN})_(?P<token>[0-9a-
 
 class KeyShape(StrEnum):
     public = "public"
-    secret = "secret"  # noqa: S105 - an enum label, not a password
+    secret = "secret"  # nosec B105 # noqa: S105 - an enum label, not a password
     malformed = "malformed"
 
 

@@ -52,7 +52,7 @@ class Look:
     def of(cls, branding: BrandingOut) -> Look:
         theme = theme_of(branding)
         logo = branding.logo_url if origin_of(branding.logo_url) else None
-        return cls(branding.name, logo, theme, Markup(f":root{{{theme.css_variables()}}}"))  # noqa: S704 - validated values only
+        return cls(branding.name, logo, theme, Markup(f":root{{{theme.css_variables()}}}"))  # nosec B704 # noqa: S704 - validated values only
 
 
 @lru_cache(maxsize=2048)
