@@ -66,9 +66,10 @@ clean:
 migration: $(STAMP)
 	$(BIN)/python scripts/new_migration.py "$(m)"
 
-# Refresh the README's widget screenshots (docs/screenshots/) from the demo tenant.
+# Refresh the screenshots of the README and the tenant guides (docs/screenshots/): the
+# widget and the dashboards, from the demo tenant.
 screenshots: $(STAMP) browser
-	MAIS_SCREENSHOTS_DIR=docs/screenshots $(BIN)/python -m pytest tests/widget/test_screenshots.py -k sqlite -q
+	MAIS_SCREENSHOTS_DIR=docs/screenshots $(BIN)/python -m pytest tests/widget/test_screenshots.py tests/dashboard/test_dashboard_screenshots.py -k sqlite -q
 
 # Rewrite docs/configuration.md from the settings (a test fails when it is stale).
 docs: $(STAMP)
