@@ -241,3 +241,21 @@ class TcpProxy:
 
     async def close(self) -> None:
         await self.cut()
+
+
+def process_env(settings: Any, **extra: str) -> dict[str, str]:
+    """The environment of a MAIS process (`mais worker`, a script) that shares the test's
+    database, data directory and Redis: what a second machine of the deployment gets."""
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR")}
+    if os.environ.get("PYTHONPATH"):  # a worktree's sources instead of the installed ones
+        paths = os.environ["PYTHONPATH"].split(os.pathsep)
+        env["PYTHONPATH"] = os.pathsep.join(str(Path(p).resolve()) for p in paths)
+    env |= {
+        "APP_ENV": settings.app_env.value,
+        "DATABASE_URL": settings.database_url,
+        "DATA_DIR": str(settings.data_dir),
+        "FRONTEND_URL": settings.frontend_url or "",
+    }
+    if settings.redis_url:
+        env["REDIS_URL"] = settings.redis_url
+    return env | extra
