@@ -135,6 +135,11 @@ class PgBouncer:
             hide_password=False
         )
 
+    @property
+    def target_url(self) -> str:
+        """The database behind the pooler, reached directly (a DIRECT_URL)."""
+        return self.target.render_as_string(hide_password=False)
+
     def start(self) -> PgBouncer:
         user = self.target.username or "postgres"
         database = self.target.database
@@ -145,7 +150,10 @@ class PgBouncer:
         # parameter, which PgBouncer cannot forward: each server connection sets it instead.
         options = str(self.target.query.get("options", ""))
         schema = options.split("search_path=", 1)[1].split()[0] if "search_path=" in options else ""
-        connect_query = f" connect_query='SET search_path TO {schema}'" if schema else ""
+        setup = [f"SET search_path TO {schema}"] if schema else []
+        if "synchronous_commit=off" in options:
+            setup.append("SET synchronous_commit TO off")
+        connect_query = f" connect_query='{'; '.join(setup)}'" if setup else ""
         (self.workdir / "users.txt").write_text(f'"{user}" ""\n')
         (self.workdir / "pgbouncer.ini").write_text(
             "[databases]\n"
