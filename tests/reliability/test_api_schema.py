@@ -72,6 +72,23 @@ def credentials_for(path: str, public_key: str, secret_key: str, admin_token: st
     return {"X-Tenant-Key": public_key}
 
 
+def call_generated_cases(operation: Any, base_url: str, headers: dict[str, str]) -> None:
+    @given(case=operation.as_strategy())
+    @hypothesis_settings(
+        max_examples=EXAMPLES_PER_OPERATION,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    def check(case: Any) -> None:
+        response = case.call(base_url=base_url, headers=headers, timeout=30)
+        case.validate_response(response, checks=CHECKS, headers=headers)
+
+    check()
+
+
 def exercise(server: LiveServer, public_key: str, secret_key: str, admin_token: str) -> list:
     schema = schemathesis.openapi.from_url(f"{server.url}/openapi.json")
     failures: list[str] = []
@@ -83,21 +100,8 @@ def exercise(server: LiveServer, public_key: str, secret_key: str, admin_token: 
         covered += 1
         headers = credentials_for(operation.path, public_key, secret_key, admin_token)
 
-        @given(case=operation.as_strategy())
-        @hypothesis_settings(
-            max_examples=EXAMPLES_PER_OPERATION,
-            deadline=None,
-            database=None,
-            derandomize=True,
-            phases=[Phase.explicit, Phase.generate],
-            suppress_health_check=list(HealthCheck),
-        )
-        def check(case: Any) -> None:
-            response = case.call(base_url=server.url, headers=headers, timeout=30)
-            case.validate_response(response, checks=CHECKS, headers=headers)
-
         try:
-            check()
+            call_generated_cases(operation, server.url, headers)
         except Exception as exc:  # collected: one report naming every failing operation
             failures.append(f"{operation.method.upper()} {operation.path}: {exc}"[:3000])
     assert covered >= 40, f"only {covered} operations in the schema"
