@@ -6,6 +6,9 @@ WORKDIR /build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 COPY requirements.lock pyproject.toml README.md ./
 COPY src ./src
+# The tenant guides and their screenshots (src/mais/help links to these folders).
+COPY docs/guides ./docs/guides
+COPY docs/screenshots ./docs/screenshots
 RUN python -m venv /opt/mais \
  && /opt/mais/bin/pip install -r requirements.lock \
  && /opt/mais/bin/pip install --no-deps .

@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 # This machine's pip config names local mirror folders that may not exist; the public index is enough.
 PIP := PIP_EXTRA_INDEX_URL= $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: run test lint format audit install browser clean lock migration screenshots
+.PHONY: run test lint format audit install browser clean lock migration screenshots docs
 
 run: $(STAMP)
 	$(BIN)/mais serve
@@ -67,3 +67,7 @@ migration: $(STAMP)
 # Refresh the README's widget screenshots (docs/screenshots/) from the demo tenant.
 screenshots: $(STAMP) browser
 	MAIS_SCREENSHOTS_DIR=docs/screenshots $(BIN)/python -m pytest tests/widget/test_screenshots.py -k sqlite -q
+
+# Rewrite docs/configuration.md from the settings (a test fails when it is stale).
+docs: $(STAMP)
+	$(BIN)/mais config-reference

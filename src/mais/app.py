@@ -9,7 +9,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -17,12 +17,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from mais.container import Container, build_container
-from mais.core.content_type import require_json_body
-from mais.core.errors import AppError, render_app_error, render_error
+from mais.core.content_type import is_undeclared_json_body
+from mais.core.errors import AppError, UnsupportedMediaType, render_app_error, render_error
 from mais.core.middleware import RequestContextMiddleware
+from mais.help.openapi import install_api_description
 from mais.observability.requests import record_request
 from mais.observability.sentry import report_exception
+from mais.security.cors import CorsMiddleware
 from mais.settings import ConfigurationError, Environment, Settings, load_settings
+from mais.web.csp import origin_of
 
 log = logging.getLogger("mais.app")
 
@@ -78,17 +81,22 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
-        # Every route taking a JSON body refuses other content types with 415.
-        dependencies=[Depends(require_json_body)],
     )
     app.state.container = container
     app.state.started_at = time.monotonic()
     _install_error_handlers(app)
     _include_routers(app)
+    install_api_description(app)
     if settings.otel_exporter_otlp_endpoint:
         from mais.observability.tracing import instrument_app
 
         instrument_app(settings, app)
+    # Inside the request middleware, so preflight answers and refusals get its headers.
+    app.add_middleware(
+        CorsMiddleware,
+        production=settings.is_production,
+        frontend_origin=origin_of(settings.frontend_url),
+    )
     app.add_middleware(
         RequestContextMiddleware,
         force_hsts=settings.is_production,
@@ -104,7 +112,13 @@ def _include_routers(app: FastAPI) -> None:
     from mais.availability.endpoints import router as availability_router
     from mais.bookings.endpoints import router as bookings_router
     from mais.catalog.endpoints import router as catalog_router
+    from mais.dashboard.admin_pages import router as admin_pages_router
+    from mais.dashboard.auth_pages import router as dashboard_auth_router
+    from mais.dashboard.tenant_pages import router as tenant_pages_router
+    from mais.dashboard.web import static_router as dashboard_static_router
     from mais.health.endpoints import router as health_router
+    from mais.help.endpoints import router as help_router
+    from mais.home.endpoints import router as home_router
     from mais.notifications.endpoints import router as mailbox_router
     from mais.observability.endpoints import router as metrics_router
     from mais.payments.endpoints import router as webhooks_router
@@ -130,6 +144,12 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(uploads_router)
     app.include_router(security_router)
     app.include_router(widget_router)
+    app.include_router(help_router)
+    app.include_router(dashboard_static_router)
+    app.include_router(dashboard_auth_router)
+    app.include_router(tenant_pages_router)
+    app.include_router(admin_pages_router)
+    app.include_router(home_router)
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -140,6 +160,14 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
         errors = exc.errors()
+        if is_undeclared_json_body(errors):
+            # Every route taking a JSON body refuses other content types with 415.
+            return render_app_error(
+                request.scope,
+                UnsupportedMediaType(
+                    "Send the request body as JSON (Content-Type: application/json)."
+                ),
+            )
         if any(err.get("type") == "json_invalid" for err in errors):
             return render_error(request.scope, 400, "INVALID_JSON", "The body is not valid JSON.")
         details = [

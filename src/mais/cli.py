@@ -7,6 +7,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -433,6 +434,32 @@ def secrets_rotate_key() -> None:
 
     count = _run_with_container(_settings(), work)
     typer.echo(f"Re-encrypted {count} tenant secrets under the current key.")
+
+
+# --- documentation ------------------------------------------------------------------
+
+
+@app.command("config-reference")
+def config_reference(
+    output: Annotated[Path, typer.Option(help="Where to write the reference.")] = Path(
+        "docs/configuration.md"
+    ),
+    check: Annotated[
+        bool, typer.Option("--check", help="Only report whether the file is current.")
+    ] = False,
+) -> None:
+    """Write the configuration reference (every setting, default, production flag,
+    description) from the Settings object; `--check` exits 1 when the file is stale."""
+    from mais.config_reference import reference_markdown, write_reference
+
+    if check:
+        current = output.exists() and output.read_text(encoding="utf-8") == reference_markdown()
+        if not current:
+            _fail(f"{output} is out of date: run `mais config-reference`.")
+        typer.echo(f"{output} is current.")
+        return
+    changed = write_reference(output)
+    typer.echo(f"{'Wrote' if changed else 'Unchanged:'} {output}")
 
 
 if __name__ == "__main__":

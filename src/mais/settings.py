@@ -111,11 +111,16 @@ class Settings(BaseSettings):
         validation_alias="DATA_DIR",
         description="Directory for the embedded database, uploads and the dev outbox.",
     )
-    log_level: str = Field(default="info", validation_alias="LOG_LEVEL", description="Log level.")
+    log_level: str = Field(
+        default="info",
+        validation_alias="LOG_LEVEL",
+        description="Log level: debug, info, warning or error.",
+    )
     support_email: str = Field(
         default="support@maconaisolutions.com",
         validation_alias="SUPPORT_EMAIL",
-        description="Support address shown to customers and tenants.",
+        description="Support address shown to customers and tenants: widget error pages and "
+        "footer, booking and password e-mails, help pages and dashboards.",
     )
 
     # --- database ------------------------------------------------------------------
@@ -130,15 +135,21 @@ class Settings(BaseSettings):
         description="Direct database connection used for migrations (default: DATABASE_URL).",
     )
     slow_query_ms: int = Field(
-        default=1000, validation_alias="SLOW_QUERY_MS", description="Slow-query log threshold."
+        default=1000,
+        validation_alias="SLOW_QUERY_MS",
+        description="Queries slower than this many milliseconds are logged.",
     )
     db_pool_size: int = Field(
-        default=10, validation_alias="DB_POOL_SIZE", description="Connections per process."
+        default=10,
+        validation_alias="DB_POOL_SIZE",
+        description="Database connections per process (pool size).",
     )
 
     # --- security ------------------------------------------------------------------
     jwt_secret: str | None = Field(
-        default=None, validation_alias="JWT_SECRET", description="HS256 key for admin tokens."
+        default=None,
+        validation_alias="JWT_SECRET",
+        description="HS256 key signing admin tokens (openssl rand -hex 32).",
     )
     tenant_secrets_encryption_key: str | None = Field(
         default=None,
@@ -148,7 +159,8 @@ class Settings(BaseSettings):
     tenant_secrets_previous_keys: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         validation_alias="TENANT_SECRETS_PREVIOUS_KEYS",
-        description="Comma-separated former encryption keys, kept readable during key rotation.",
+        description="Comma-separated former TENANT_SECRETS_ENCRYPTION_KEY values, still "
+        "accepted while a key rotation is under way (see docs/runbook.md).",
     )
     trusted_proxies: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
@@ -163,7 +175,7 @@ class Settings(BaseSettings):
     admin_email: str | None = Field(
         default=None,
         validation_alias="ADMIN_EMAIL",
-        description="Platform admin created by `mais seed`.",
+        description="E-mail of the platform admin created by `mais seed`.",
     )
     admin_password: str | None = Field(
         default=None,
@@ -197,7 +209,9 @@ class Settings(BaseSettings):
 
     # --- Stripe ------------------------------------------------------------------------
     stripe_secret_key: str | None = Field(
-        default=None, validation_alias="STRIPE_SECRET_KEY", description="Stripe API secret key."
+        default=None,
+        validation_alias="STRIPE_SECRET_KEY",
+        description="Stripe API secret key (sk_live_... in production).",
     )
     stripe_webhook_secret: str | None = Field(
         default=None,
@@ -263,7 +277,9 @@ class Settings(BaseSettings):
 
     # --- storage -------------------------------------------------------------------
     s3_bucket: str | None = Field(
-        default=None, validation_alias="S3_BUCKET", description="Bucket for photos and logos."
+        default=None,
+        validation_alias="S3_BUCKET",
+        description="S3 bucket for photos and logos; local DATA_DIR when unset.",
     )
     s3_endpoint_url: str | None = Field(
         default=None,
@@ -276,16 +292,26 @@ class Settings(BaseSettings):
         description="Public URL prefix under which stored objects are served.",
     )
     s3_access_key_id: str | None = Field(
-        default=None, validation_alias="S3_ACCESS_KEY_ID", description="S3 access key id."
+        default=None,
+        validation_alias="S3_ACCESS_KEY_ID",
+        description="S3 access key id (required with S3_BUCKET).",
     )
     s3_secret_access_key: str | None = Field(
-        default=None, validation_alias="S3_SECRET_ACCESS_KEY", description="S3 secret key."
+        default=None,
+        validation_alias="S3_SECRET_ACCESS_KEY",
+        description="S3 secret access key (required with S3_BUCKET).",
     )
-    s3_region: str = Field(default="auto", validation_alias="S3_REGION", description="S3 region.")
+    s3_region: str = Field(
+        default="auto",
+        validation_alias="S3_REGION",
+        description="S3 region (`auto` for Cloudflare R2).",
+    )
 
     # --- monitoring -------------------------------------------------------------------
     sentry_dsn: str | None = Field(
-        default=None, validation_alias="SENTRY_DSN", description="Sentry error tracking DSN."
+        default=None,
+        validation_alias="SENTRY_DSN",
+        description="Sentry DSN; errors are reported to Sentry when set.",
     )
     otel_exporter_otlp_endpoint: str | None = Field(
         default=None,

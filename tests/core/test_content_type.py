@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from mais.core.content_type import is_json_media_type
 from tests.factories.probe_routes import probe_router
 from tests.factories.services import client_for
 
@@ -63,16 +62,6 @@ async def test_multipart_upload_and_raw_body_routes_are_not_json_routes(probe_cl
         "/v1/test-probe/raw", content=b"{}", headers={"content-type": "application/csp-report"}
     )
     assert report.status_code == 200
-
-
-def test_json_media_type_recognition():
-    assert is_json_media_type("application/json")
-    assert is_json_media_type("Application/JSON; charset=UTF-8")
-    assert is_json_media_type("application/problem+json")
-    assert not is_json_media_type("application/jsonx")
-    assert not is_json_media_type("text/json")
-    assert not is_json_media_type("")
-    assert not is_json_media_type(None)
 
 
 async def test_real_checkout_route_refuses_form_bodies_and_the_webhook_is_exempt(container, app):

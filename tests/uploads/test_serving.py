@@ -53,7 +53,6 @@ async def test_stored_images_are_served_with_their_type_nosniff_and_long_cache(
         "/uploads/tenants/t1/missing.jpg",
         "/uploads/tenants/t1",
         "/uploads/",
-        "/uploads/tenants/t1/photo.jpg%00.html",
     ],
 )
 async def test_traversal_unknown_and_non_image_paths_are_404(client, stored, path):
@@ -62,6 +61,13 @@ async def test_traversal_unknown_and_non_image_paths_are_404(client, stored, pat
     assert response.status_code == 404
     assert b"outside the uploads directory" not in response.content
     assert response.json()["error"] == "NOT_FOUND"
+
+
+async def test_a_nul_byte_in_the_path_is_refused_before_the_uploads_route(client, stored):
+    response = await client.get("/uploads/tenants/t1/photo.jpg%00.html")
+
+    assert response.status_code == 422
+    assert response.json()["error"] == "VALIDATION_ERROR"
 
 
 async def test_a_symlink_out_of_the_uploads_directory_is_not_followed(client, stored):

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints
 
-from mais.core.schemas import ApiModel, PartialUpdate
+from mais.core.schemas import ApiModel, InputModel, PartialUpdate
 from mais.core.validation import EmailAddress, TitleText
 from mais.models import Job, Tenant, TenantStatus, User, WebhookEvent
 from mais.tenant_admin.schemas import AuditEntryOut
@@ -71,7 +71,7 @@ class TenantPage(ApiModel):
     page_size: int
 
 
-class TenantCreate(ApiModel):
+class TenantCreate(InputModel):
     slug: TenantSlug
     name: TitleText
     email: EmailAddress

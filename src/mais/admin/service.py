@@ -153,6 +153,10 @@ class PlatformAdminService:
             ),
         )
 
+    async def tenant_stats(self, tenant_id: uuid.UUID) -> TenantStats:
+        """One tenant's bookings and money (the tenant dashboard's home shows it too)."""
+        return await self._stats(tenant_id)
+
     async def platform_stats(self) -> PlatformStats:
         total, active = await self.platform.tenant_totals()
         stats = await self._stats(None)

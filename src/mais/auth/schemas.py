@@ -7,14 +7,14 @@ from datetime import datetime
 from pydantic import Field
 
 from mais.auth.passwords import MAX_PASSWORD_LENGTH
-from mais.core.schemas import ApiModel
+from mais.core.schemas import ApiModel, InputModel
 from mais.models import Role
 
 # Passwords are taken exactly as sent: no stripping, no normalisation.
 Password = Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)
 
 
-class LoginIn(ApiModel):
+class LoginIn(InputModel):
     email: str = Field(min_length=1, max_length=320)
     password: str = Password
 
@@ -28,7 +28,7 @@ class LoginOut(ApiModel):
     expires_at: datetime
 
 
-class PasswordChangeIn(ApiModel):
+class PasswordChangeIn(InputModel):
     current_password: str = Password
     new_password: str = Password
 
@@ -38,11 +38,11 @@ class TokenOut(ApiModel):
     expires_at: datetime
 
 
-class PasswordResetRequestIn(ApiModel):
+class PasswordResetRequestIn(InputModel):
     email: str = Field(min_length=1, max_length=320)
 
 
-class PasswordResetConfirmIn(ApiModel):
+class PasswordResetConfirmIn(InputModel):
     token: str = Field(min_length=1, max_length=200)
     password: str = Password
 

@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from pydantic import EmailStr, Field, field_validator
 
-from mais.core.schemas import ApiModel
+from mais.core.schemas import ApiModel, InputModel
 
 MAX_NAME = 200
 MAX_NOTES = 2000
@@ -18,7 +18,7 @@ _PHONE = re.compile(r"^\+?[0-9 ().\-]{5,40}$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-class CheckoutIn(ApiModel):
+class CheckoutIn(InputModel):
     package_id: str = Field(min_length=1, max_length=100, description="Package id or slug")
     event_date: date = Field(description="YYYY-MM-DD in the tenant's time zone")
     couple_name: str = Field(max_length=MAX_NAME)

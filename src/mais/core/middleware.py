@@ -1,6 +1,6 @@
-"""The one ASGI middleware every request passes: request id, body-size limit, HEAD,
-security headers, and the last-resort 500. Pure ASGI (no BaseHTTPMiddleware) because it
-sits on the hot path of every request."""
+"""The one ASGI middleware every request passes: request id, body-size limit, URLs with
+control characters (422), HEAD, security headers, and the last-resort 500. Pure ASGI (no
+BaseHTTPMiddleware) because it sits on the hot path of every request."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mais.core.context import request_id_var, request_path_var
 from mais.core.errors import error_body
+from mais.core.validation import url_problem
 
 log = logging.getLogger("mais.request")
 
@@ -40,6 +41,9 @@ BASE_SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"strict-origin-when-cross-origin"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=(self)"),
+    # `-allow-popups`: the widget opens Stripe Checkout in a new tab and keeps its handle
+    # (popup-blocked check); plain `same-origin` would sever it. Ignored inside iframes.
+    (b"cross-origin-opener-policy", b"same-origin-allow-popups"),
 ]
 API_CSP = b"default-src 'none'; frame-ancestors 'none'"
 HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
@@ -115,7 +119,20 @@ class RequestContextMiddleware:
             await send(message)
 
         try:
-            if declared is not None and declared > limit:
+            bad_url_part = url_problem(scope["path"], scope.get("query_string", b""))
+            if bad_url_part is not None:
+                # Refused before any route runs: a NUL in a slug or a search term would
+                # otherwise reach the database (PostgreSQL refuses it with an error).
+                status_holder["status"] = 422
+                await _send_error(
+                    send,
+                    scope,
+                    422,
+                    "VALIDATION_ERROR",
+                    f"Invalid request: the {bad_url_part} contains control characters.",
+                    [{"field": bad_url_part, "issue": "must not contain control characters"}],
+                )
+            elif declared is not None and declared > limit:
                 status_holder["status"] = 413
                 await _send_error(send, scope, 413, "PAYLOAD_TOO_LARGE", _too_large(limit))
             else:
@@ -193,9 +210,16 @@ def _add_report_to(headers: list[tuple[bytes, bytes]]) -> None:
     headers.append((b"reporting-endpoints", REPORT_GROUP + b'="/v1/csp-violations"'))
 
 
-async def _send_error(send: Send, scope: Scope, status: int, code: str, message: str) -> None:
+async def _send_error(
+    send: Send,
+    scope: Scope,
+    status: int,
+    code: str,
+    message: str,
+    details: list[dict[str, str]] | None = None,
+) -> None:
     request_id = scope.get("state", {}).get("request_id", "")
-    body = error_body(code, message, request_id)
+    body = error_body(code, message, request_id, details)
     await send(
         {
             "type": "http.response.start",

@@ -7,7 +7,8 @@ import logging
 import logging.config
 import re
 import sys
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -20,7 +21,7 @@ _SECRET_PATTERNS = [
     (re.compile(r"sk_(live|test)_[A-Za-z0-9_-]+"), "sk_***"),
     (re.compile(r"rk_(live|test)_[A-Za-z0-9_-]+"), "rk_***"),
     (re.compile(r"whsec_[A-Za-z0-9_-]+"), "whsec_***"),
-    (re.compile(r"(?i)bearer\s+[A-Za-z0-9._~+/=-]+"), "Bearer ***"),
+    (re.compile(r"(?i:bearer)\s+[A-Za-z0-9._~+/=-]+"), "Bearer ***"),
     (re.compile(r"\b(?:\d[ -]?){13,19}\b"), "[card?]"),
     (re.compile(r"t=\d+,v1=[0-9a-f]+"), "t=***,v1=***"),
 ]
@@ -29,7 +30,14 @@ _SECRET_KEYS = re.compile(
 )
 
 
+# One pass that finds whether any pattern occurs: most values hold none, and this runs for
+# every string of every log line.
+_ANY_SECRET = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _SECRET_PATTERNS))
+
+
 def scrub_text(value: str) -> str:
+    if _ANY_SECRET.search(value) is None:
+        return value
     for pattern, replacement in _SECRET_PATTERNS:
         value = pattern.sub(replacement, value)
     return value
@@ -118,40 +126,51 @@ def logging_config(level: str, *, json_output: bool, stream: Any = None) -> dict
 
 class RequestLog:
     """The per-request access line. It bypasses the stdlib logging machinery once logging is
-    configured (7x cheaper, measured: it runs for every request); before that — in tests —
-    it goes through the stdlib `mais.request` logger."""
+    configured (it runs for every request: the JSON line below costs about a tenth of a
+    structlog chain, measured); before that — in tests — it goes through the stdlib
+    `mais.request` logger."""
 
     def __init__(self) -> None:
-        self._fast: Any = None
+        self._write: Callable[[dict[str, Any]], None] | None = None
         self._level = logging.INFO
         self._stdlib = logging.getLogger("mais.request")
 
     def configure(self, level: str, *, json_output: bool, stream: Any) -> None:
-        renderer: Any = (
-            structlog.processors.JSONRenderer(serializer=_orjson_text)
-            if json_output
-            else structlog.dev.ConsoleRenderer(colors=False)
-        )
         self._level = logging.getLevelName(level.upper())
-        self._fast = structlog.wrap_logger(
-            structlog.WriteLogger(stream or sys.stderr),
-            processors=[
-                structlog.processors.add_log_level,
-                structlog.processors.TimeStamper(fmt="iso", utc=True),
-                scrub_secrets,
-                renderer,
-            ],
-        ).bind(logger="mais.request")
+        out = stream or sys.stderr
+        if json_output:
+
+            def write_json(fields: dict[str, Any]) -> None:
+                record = {"logger": "mais.request", "event": "request", "level": "info"}
+                for key, value in fields.items():
+                    record[key] = scrub_text(value) if isinstance(value, str) else value
+                record["timestamp"] = _utc_timestamp()
+                out.write(orjson.dumps(record, default=str).decode() + "\n")
+                out.flush()
+
+            self._write = write_json
+        else:
+            console = structlog.wrap_logger(
+                structlog.WriteLogger(out),
+                processors=[
+                    structlog.processors.add_log_level,
+                    structlog.processors.TimeStamper(fmt="iso", utc=True),
+                    scrub_secrets,
+                    structlog.dev.ConsoleRenderer(colors=False),
+                ],
+            ).bind(logger="mais.request")
+            self._write = lambda fields: console.info("request", **fields)
 
     def info(self, **fields: Any) -> None:
-        if self._fast is None:
+        if self._write is None:
             self._stdlib.info("request", extra=fields)
         elif self._level <= logging.INFO:
-            self._fast.info("request", **fields)
+            self._write(fields)
 
 
-def _orjson_text(value: Any, **_kwargs: Any) -> str:
-    return orjson.dumps(value, default=str).decode()
+def _utc_timestamp() -> str:
+    """The same ISO form as structlog's `TimeStamper(fmt="iso", utc=True)`."""
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
 
 request_log = RequestLog()

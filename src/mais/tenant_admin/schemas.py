@@ -9,7 +9,7 @@ from typing import Annotated, Any, ClassVar
 from pydantic import Field, StringConstraints, model_validator
 
 from mais.adapters.storage import Storage
-from mais.core.schemas import ApiModel, PartialUpdate
+from mais.core.schemas import ApiModel, InputModel, PartialUpdate
 from mais.core.validation import (
     DescriptionText,
     EmailAddress,
@@ -179,7 +179,7 @@ class PackageOut(ApiModel):
         )
 
 
-class PackageCreate(ApiModel):
+class PackageCreate(InputModel):
     slug: PackageSlug | None = Field(default=None, description="Default: made from the title.")
     title: TitleText
     description: DescriptionText = ""
@@ -199,7 +199,7 @@ class PackageUpdate(PartialUpdate):
     add_on_ids: IdList | None = None
 
 
-class ReorderIn(ApiModel):
+class ReorderIn(InputModel):
     ids: IdList = Field(description="Every id exactly once, in the new order.")
 
 
@@ -225,7 +225,7 @@ class AddOnOut(ApiModel):
         )
 
 
-class AddOnCreate(ApiModel):
+class AddOnCreate(InputModel):
     title: TitleText
     description: DescriptionText = ""
     price_cents: PriceCents
@@ -253,7 +253,7 @@ class BlackoutOut(ApiModel):
         return cls(id=row.id, date=row.date, reason=row.reason, created_at=row.created_at)
 
 
-class BlackoutCreate(ApiModel):
+class BlackoutCreate(InputModel):
     """Either `date`, or `startDate` and `endDate` (inclusive, at most 366 days)."""
 
     date: dt.date | None = None
@@ -481,11 +481,11 @@ class BookingDetail(BookingListItem):
     audit_trail: list[AuditEntryOut]
 
 
-class CancelIn(ApiModel):
+class CancelIn(InputModel):
     reason: ReasonText | None = None
 
 
-class RefundIn(ApiModel):
+class RefundIn(InputModel):
     amount_cents: PositiveCents | None = Field(
         default=None, description="Default: all that is left."
     )

@@ -148,6 +148,12 @@ class BookingAdminService:
             page_size=page_size,
         )
 
+    async def upcoming(self, today: date, limit: int) -> Sequence[Row[Any]]:
+        """The next held or confirmed bookings from `today` on, soonest first (the
+        dashboard home)."""
+        filters = BookingFilters(statuses=("held", "confirmed"), event_from=today)
+        return await self.bookings.export_chunk(filters, None, limit)
+
     async def get(self, booking_id: str | uuid.UUID) -> Booking:
         booking = await self.bookings.get_full(booking_id)
         if booking is None:

@@ -17,7 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mais.core.repository import TenantScopedRepository, parse_uuid
-from mais.models import BlackoutDate, Tenant, TenantApiKey, new_id
+from mais.models import BlackoutDate, Tenant, TenantApiKey, TenantStatus, new_id
 
 
 class TenantRepository:
@@ -64,6 +64,13 @@ class TenantRepository:
             .where(TenantApiKey.lookup == lookup, TenantApiKey.revoked_at.is_(None))
         )
         return result.scalar_one_or_none()
+
+    async def embed_origins_of_active_tenants(self) -> Sequence[Sequence[str]]:
+        """Each active tenant's allowed embed origins (an empty list: none configured)."""
+        result = await self.session.execute(
+            select(Tenant.allowed_embed_origins).where(Tenant.status == TenantStatus.active)
+        )
+        return [tuple(origins or ()) for origins in result.scalars().all()]
 
     def add(self, tenant: Tenant) -> Tenant:
         self.session.add(tenant)

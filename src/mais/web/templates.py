@@ -20,7 +20,7 @@ from mais.web.csp import PagePolicy
 from mais.web.static import compress_body
 
 # Domains with a `templates/` folder; add yours here.
-TEMPLATE_DOMAINS = ("notifications", "payments", "widget")
+TEMPLATE_DOMAINS = ("dashboard", "help", "home", "notifications", "payments", "widget")
 
 
 @cache

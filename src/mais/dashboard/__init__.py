@@ -1,0 +1,2 @@
+"""The server-rendered dashboards: `/tenant/...` (tenant admin), `/admin/...` (platform
+admin)."""
