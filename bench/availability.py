@@ -20,6 +20,7 @@ from harness import (  # type: ignore[import-not-found]
     mais_server,
     prepare,
     print_report,
+    worker_restarts,
     wrk,
 )
 
@@ -59,6 +60,7 @@ def main() -> None:
             "bookings": args.bookings,
             "unavailable_dates_in_first_range": len(sample["dates"]),
             "availability_60_days": result,
+            "worker_restarts": worker_restarts(prepared),
         }
     )
 

@@ -30,6 +30,7 @@ from harness import (  # type: ignore[import-not-found]
     rss_kib,
     server,
     worker_pids,
+    worker_restarts,
     wrk,
 )
 
@@ -101,7 +102,7 @@ def main() -> None:
         if args.soak:
             report = soak(process.pid, url, key, args.connections, args.soak)
             print_report({"workers": args.workers, "connections": args.connections,
-                          "soak": report})  # fmt: skip
+                          "soak": report, "worker_restarts": worker_restarts(prepared)})  # fmt: skip
             return
         ours = wrk(url, connections=args.connections, duration=args.duration, headers=headers)
         time.sleep(1.5)  # let every worker publish its cache counters
@@ -133,6 +134,7 @@ def main() -> None:
         "ceiling": ceiling,
         "fraction_of_ceiling": round(ours["rps"] / ceiling["rps"], 3),
         "cache": cache,
+        "worker_restarts": worker_restarts(prepared),
     }
     print_report(report)
 

@@ -16,7 +16,13 @@ from __future__ import annotations
 import argparse
 from datetime import date, timedelta
 
-from harness import mais_server, prepare, print_report, wrk  # type: ignore[import-not-found]
+from harness import (  # type: ignore[import-not-found]
+    mais_server,
+    prepare,
+    print_report,
+    worker_restarts,
+    wrk,
+)
 
 
 def main() -> None:
@@ -56,6 +62,7 @@ def main() -> None:
             "tenants": args.tenants,
             "checkout": result,
             "capacity_requests": args.tenants * 728,
+            "worker_restarts": worker_restarts(prepared),
         }
     )
 
