@@ -101,8 +101,9 @@ def main() -> None:
         time.sleep(1.5)
         if args.soak:
             report = soak(process.pid, url, key, args.connections, args.soak)
+            restarts = worker_restarts(prepared)
             print_report({"workers": args.workers, "connections": args.connections,
-                          "soak": report, "worker_restarts": worker_restarts(prepared)})  # fmt: skip
+                          "soak": report, "worker_restarts": restarts})  # fmt: skip
             return
         ours = wrk(url, connections=args.connections, duration=args.duration, headers=headers)
         time.sleep(1.5)  # let every worker publish its cache counters
