@@ -45,13 +45,14 @@ SKIPPED = {
 
 @pytest.fixture(scope="module")
 def live_server(
-    database_url: str, redis_url: str | None, tmp_path_factory: pytest.TempPathFactory
+    database_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
     """The server with a high API rate limit: the run sends hundreds of requests a minute
-    with one key (the limit itself is tested in tests/core/test_ratelimit.py)."""
+    with one key (the limit itself is tested in tests/core/test_ratelimit.py). Its cache is
+    in-process: its statistics must not land in the Redis database other tests read."""
     server = start_live_server(
         database_url=database_url,
-        redis_url=redis_url,
+        redis_url=None,
         data_dir=tmp_path_factory.mktemp("live"),
         rate_limit_api_per_minute=1_000_000,
     )
