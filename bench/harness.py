@@ -81,7 +81,7 @@ def production_env(database_url: str, redis_url: str, port: int, workers: int) -
             "STRIPE_WEBHOOK_SECRET": "whsec_" + "b3nch" * 6,
             "STRIPE_SUCCESS_URL": "https://bench.invalid/success",
             "STRIPE_CANCEL_URL": "https://bench.invalid/cancel",
-            "ADMIN_EMAIL": "bench-admin@example.com",
+            "ADMIN_EMAIL": "bench-admin@mais-bench.localhost",
             "ADMIN_PASSWORD": "bench-" + os.urandom(8).hex(),
             "LOG_LEVEL": "info",
             "RATE_LIMIT_API_PER_MINUTE": "100000000",

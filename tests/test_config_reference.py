@@ -82,6 +82,8 @@ def test_required_in_production_is_what_production_refuses_to_start_without():
         "STRIPE_WEBHOOK_SECRET",
         "STRIPE_SUCCESS_URL",
         "STRIPE_CANCEL_URL",
+        "ADMIN_EMAIL",
+        "ADMIN_PASSWORD",
         "NODE_ENV",
         "PORT",
     } == required

@@ -24,6 +24,8 @@ GOOD_PRODUCTION = {
     "STRIPE_SUCCESS_URL": "https://app.maconaisolutions.com/success",
     "STRIPE_CANCEL_URL": "https://app.maconaisolutions.com",
     "ADAPTERS_PRESET": "real",
+    "ADMIN_EMAIL": "ops@maconaisolutions.com",
+    "ADMIN_PASSWORD": "a long production passphrase",
 }
 
 
@@ -79,6 +81,8 @@ def test_production_names_every_missing_required_variable(monkeypatch):
         "STRIPE_WEBHOOK_SECRET",
         "STRIPE_SUCCESS_URL",
         "STRIPE_CANCEL_URL",
+        "ADMIN_EMAIL",
+        "ADMIN_PASSWORD",
         "PORT",
     ):
         assert re.search(rf"^{name} is required", problems, re.MULTILINE), name

@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
@@ -114,6 +114,8 @@ def _include_routers(app: FastAPI) -> None:
     from mais.catalog.endpoints import router as catalog_router
     from mais.dashboard.admin_pages import router as admin_pages_router
     from mais.dashboard.auth_pages import router as dashboard_auth_router
+    from mais.dashboard.booking_pages import router as booking_pages_router
+    from mais.dashboard.catalog_pages import router as catalog_pages_router
     from mais.dashboard.tenant_pages import router as tenant_pages_router
     from mais.dashboard.web import static_router as dashboard_static_router
     from mais.health.endpoints import router as health_router
@@ -129,13 +131,16 @@ def _include_routers(app: FastAPI) -> None:
     from mais.uploads.endpoints import router as uploads_router
     from mais.widget.endpoints import router as widget_router
 
-    app.include_router(health_router)
-    app.include_router(metrics_router)
+    # Routes are matched in order, and each route tried costs FastAPI real time: the public
+    # API and the booking pages, hit by every visitor of every tenant's site, come first.
     app.include_router(catalog_router)
     app.include_router(tenant_router)
-    app.include_router(mailbox_router)
     app.include_router(availability_router)
     app.include_router(bookings_router)
+    app.include_router(widget_router)
+    app.include_router(health_router)
+    app.include_router(metrics_router)
+    app.include_router(mailbox_router)
     app.include_router(webhooks_router)
     app.include_router(mock_payments_router)  # pages answer 404 unless payments are mocked
     app.include_router(auth_router)
@@ -143,11 +148,12 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(admin_router)
     app.include_router(uploads_router)
     app.include_router(security_router)
-    app.include_router(widget_router)
     app.include_router(help_router)
     app.include_router(dashboard_static_router)
     app.include_router(dashboard_auth_router)
     app.include_router(tenant_pages_router)
+    app.include_router(catalog_pages_router)
+    app.include_router(booking_pages_router)
     app.include_router(admin_pages_router)
     app.include_router(home_router)
 
@@ -201,6 +207,18 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     for exc_class in (OperationalError, InterfaceError, PoolTimeout):
         app.add_exception_handler(exc_class, _database_down)
+
+    async def _unstorable_value(request: Request, exc: Exception) -> Response:
+        # The database refused a value no validator caught (PostgreSQL: NUL in text).
+        log.warning("database refused a value: %s", exc.__class__.__name__)
+        return render_error(
+            request.scope,
+            422,
+            "VALIDATION_ERROR",
+            "The request contains a value that cannot be stored.",
+        )
+
+    app.add_exception_handler(DataError, _unstorable_value)
 
 
 def app_factory() -> Any:

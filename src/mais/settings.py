@@ -484,6 +484,9 @@ class Settings(BaseSettings):
             "DIRECT_URL": self.direct_url,
             "JWT_SECRET": self.jwt_secret,
             "TENANT_SECRETS_ENCRYPTION_KEY": self.tenant_secrets_encryption_key,
+            # The platform admin `mais seed` creates (SPEC §5).
+            "ADMIN_EMAIL": self.admin_email,
+            "ADMIN_PASSWORD": self.admin_password,
         }
         for name, value in required.items():
             if not value:

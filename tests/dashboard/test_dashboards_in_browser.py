@@ -231,3 +231,54 @@ async def test_refund_changes_the_status_and_emails_the_couple(
     to_couple = [m for m in messages if couple in str(m["To"])]
     refund_mails = [m for m in to_couple if "refund" in str(m["Subject"]).lower()]
     assert refund_mails, [str(m["Subject"]) for m in to_couple]
+
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+
+
+async def test_every_page_is_readable_at_360_px(
+    chromium: Browser, live_server: LiveServer, container: Any
+):
+    """Nothing sticks out sideways on a 360-px phone (wide tables scroll in their own box);
+    screenshots land in test-artifacts/screenshots/dashboard-*.png."""
+    tenant = await add_catalog(
+        container, await make_tenant(container, f"phone-{uuid.uuid4().hex[:6]}"), photos=2
+    )
+    booking = await add_booking(container, tenant, couple_name="Ada Lovelace & Grace Hopper")
+    package = tenant.packages["garden"].id
+    email_address, password = await make_platform_admin(container)
+    pages = {
+        "tenant": [
+            "/tenant", "/tenant/packages", f"/tenant/packages/{package}", "/tenant/add-ons",
+            "/tenant/blackouts", "/tenant/bookings", f"/tenant/bookings/{booking}",
+            "/tenant/branding", "/tenant/settings", "/tenant/embed", "/tenant/stripe",
+        ],
+        "admin": [
+            "/admin", "/admin/tenants", f"/admin/tenants/{tenant.id}", "/admin/tenants/new",
+            f"/admin/tenants/{tenant.id}/bookings", "/admin/audit-log", "/admin/jobs",
+            "/admin/webhook-events",
+        ],
+    }  # fmt: skip
+    await asyncio.to_thread(ARTIFACTS.mkdir, parents=True, exist_ok=True)
+    for area, paths in pages.items():
+        ctx = await chromium.new_context(
+            base_url=live_server.url, viewport={"width": 360, "height": 740}
+        )
+        try:
+            page = await ctx.new_page()
+            if area == "tenant":
+                await log_in(page, area, tenant.email)
+            else:
+                await log_in(page, area, email_address, password)
+            for path in paths:
+                response = await page.goto(path)
+                assert response is not None
+                assert response.status == 200, path
+                overflow = await page.evaluate(
+                    "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+                )
+                assert overflow <= 0, f"{path} is {overflow} px too wide at 360 px"
+                name = re.sub(r"[0-9a-f-]{36}", "id", path).strip("/").replace("/", "-")
+                await page.screenshot(path=str(ARTIFACTS / f"dashboard-{name}-360.png"))
+        finally:
+            await ctx.close()

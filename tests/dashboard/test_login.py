@@ -213,3 +213,11 @@ async def test_a_second_tenant_made_by_the_service_can_log_in(browser, container
     other = await make_tenant(container, "gamma-events")
     await browser.login("tenant", other.email)
     assert "Gamma-Events Events" in (await browser.get("/tenant")).text
+
+
+async def test_login_page_of_a_logged_in_admin_goes_to_the_dashboard(alpha_browser: Browser):
+    response = await alpha_browser.get("/tenant/login?next=%2Ftenant%2Fbookings")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/tenant/bookings"
+    # Another area's login page still shows its form.
+    assert (await alpha_browser.get("/admin/login")).status_code == 200

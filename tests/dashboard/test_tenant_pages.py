@@ -384,3 +384,18 @@ async def test_dashboard_writes_are_audited_as_the_logged_in_admin(
     mine = [e for e in entries if e.action == "package.updated"]
     assert mine
     assert mine[-1].actor_label == alpha.email
+
+
+async def test_an_external_logo_is_allowed_by_the_branding_pages_policy(
+    alpha_browser: Browser, client, alpha
+):
+    response = await client.put(
+        "/v1/tenant-admin/branding",
+        headers={"Authorization": f"Bearer {alpha.secret_key}"},
+        json={"logoUrl": "https://cdn.alpha.example/logo.png"},
+    )
+    assert response.status_code == 200, response.text
+    page = await alpha_browser.get("/tenant/branding")
+    img_src = next(d for d in page.headers["content-security-policy"].split(";") if "img-src" in d)
+    assert "https://cdn.alpha.example" in img_src
+    assert 'src="https://cdn.alpha.example/logo.png"' in page.text

@@ -4,6 +4,7 @@ and Chromium (one per test module)."""
 from __future__ import annotations
 
 import pytest
+from playwright.async_api import expect
 
 from mais.settings import Settings
 from tests.factories.live_server import (  # fixtures
@@ -13,6 +14,9 @@ from tests.factories.live_server import (  # fixtures
 )
 
 __all__ = ["browser", "live_server"]
+
+# The suite runs in parallel on small machines; give pages time before calling them broken.
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture

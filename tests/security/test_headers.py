@@ -23,6 +23,8 @@ SEED_PAGES: dict[str, bool] = {
     "/": False,  # the home page: what `curl -I https://app.maconaisolutions.com` reads
     "/t/audit-co": False,  # storefront page
     "/widget?tenant=audit-co": True,  # widget page (framable by the tenant's origins)
+    "/tenant/login": False,  # tenant dashboard login page
+    "/admin/login": False,  # platform dashboard login page
     "/v1/packages": False,  # API response
     "/v1/nowhere": False,  # error response (404 JSON)
     "/v1/tenant/branding?no-key": False,  # error response (401 JSON, no key sent)
@@ -120,6 +122,8 @@ PRODUCTION = {
     "adapters_preset": "real",
     "port": 3001,
     "frontend_url": "https://app.example",
+    "admin_email": "ops@mais-platform.io",
+    "admin_password": "a long production passphrase",
 }
 
 

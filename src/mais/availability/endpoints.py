@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 
 from mais.availability.schemas import DayAvailabilityOut, UnavailableDateOut, UnavailableDatesOut
 from mais.availability.service import AvailabilityService
-from mais.core.deps import ContainerDep, PublicTenant, SessionDep
+from mais.core.deps import PublicApi, SessionDep
 from mais.core.openapi import PUBLIC_ERRORS
 
 router = APIRouter(prefix="/v1", tags=["public"])
@@ -22,12 +22,11 @@ router = APIRouter(prefix="/v1", tags=["public"])
     responses=PUBLIC_ERRORS,
 )
 async def get_availability(
-    tenant: PublicTenant,
+    api: PublicApi,
     session: SessionDep,
-    container: ContainerDep,
     day: Annotated[date, Query(alias="date", description="YYYY-MM-DD, the tenant's calendar date")],
 ) -> DayAvailabilityOut:
-    reason = await AvailabilityService.of(container, session, tenant).reason_for(day)
+    reason = await AvailabilityService.of(api.container, session, api.tenant).reason_for(day)
     return DayAvailabilityOut(date=day, available=reason is None, reason=reason)
 
 
@@ -38,13 +37,13 @@ async def get_availability(
     responses=PUBLIC_ERRORS,
 )
 async def list_unavailable_dates(
-    tenant: PublicTenant,
+    api: PublicApi,
     session: SessionDep,
-    container: ContainerDep,
     start: Annotated[date, Query(alias="startDate")],
     end: Annotated[date, Query(alias="endDate")],
 ) -> UnavailableDatesOut:
-    found = await AvailabilityService.of(container, session, tenant).unavailable_between(start, end)
+    service = AvailabilityService.of(api.container, session, api.tenant)
+    found = await service.unavailable_between(start, end)
     return UnavailableDatesOut(
         dates=[UnavailableDateOut(date=d, reason=r) for d, r in sorted(found.items())]
     )

@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from mais.bookings.schemas import BookingSummaryOut, CheckoutIn, CheckoutOut
 from mais.bookings.service import BookingService
-from mais.core.deps import ContainerDep, PublicTenant, SessionDep
+from mais.core.deps import PublicApi, SessionDep
 from mais.core.openapi import PUBLIC_ERRORS
 from mais.core.schemas import ErrorBody
 
@@ -34,12 +34,11 @@ CHECKOUT_ERRORS: dict[int | str, dict[str, Any]] = PUBLIC_ERRORS | {
 )
 async def checkout(
     body: CheckoutIn,
-    tenant: PublicTenant,
+    api: PublicApi,
     session: SessionDep,
-    container: ContainerDep,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
-    service = BookingService(session, container, tenant.id)
+    service = BookingService(session, api.container, api.tenant.id)
     result = await service.checkout(body, idempotency_key=idempotency_key)
     return Response(
         orjson.dumps(result.body), status_code=result.status_code, media_type="application/json"
@@ -53,9 +52,10 @@ async def checkout(
     responses=PUBLIC_ERRORS,
 )
 async def booking_by_session(
-    session_id: str, tenant: PublicTenant, session: SessionDep, container: ContainerDep
+    session_id: str, api: PublicApi, session: SessionDep
 ) -> BookingSummaryOut:
-    return await BookingService(session, container, tenant.id).summary_for_session(session_id)
+    service = BookingService(session, api.container, api.tenant.id)
+    return await service.summary_for_session(session_id)
 
 
 @router.get(
@@ -66,9 +66,9 @@ async def booking_by_session(
 )
 async def booking_by_token(
     booking_id: str,
-    tenant: PublicTenant,
+    api: PublicApi,
     session: SessionDep,
-    container: ContainerDep,
     token: Annotated[str | None, Query(max_length=200)] = None,
 ) -> BookingSummaryOut:
-    return await BookingService(session, container, tenant.id).summary_for_token(booking_id, token)
+    service = BookingService(session, api.container, api.tenant.id)
+    return await service.summary_for_token(booking_id, token)

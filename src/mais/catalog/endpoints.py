@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from mais.catalog.schemas import PackageOut
 from mais.catalog.service import CatalogService
-from mais.core.deps import ContainerDep, PublicTenant
+from mais.core.deps import PublicApi
 from mais.core.errors import NotFound
 from mais.core.openapi import PUBLIC_ERRORS
 
@@ -24,8 +24,9 @@ def _json(body: bytes) -> Response:
     summary="List the tenant's published packages in display order",
     responses=PUBLIC_ERRORS,
 )
-async def list_packages(tenant: PublicTenant, container: ContainerDep) -> Response:
-    service = CatalogService(container.db, container.cache, container.storage, tenant.id)
+async def list_packages(api: PublicApi) -> Response:
+    container = api.container
+    service = CatalogService(container.db, container.cache, container.storage, api.tenant.id)
     return _json(await service.packages_json())
 
 
@@ -35,8 +36,9 @@ async def list_packages(tenant: PublicTenant, container: ContainerDep) -> Respon
     summary="One published package by its slug",
     responses=PUBLIC_ERRORS,
 )
-async def get_package(slug: str, tenant: PublicTenant, container: ContainerDep) -> Response:
-    service = CatalogService(container.db, container.cache, container.storage, tenant.id)
+async def get_package(slug: str, api: PublicApi) -> Response:
+    container = api.container
+    service = CatalogService(container.db, container.cache, container.storage, api.tenant.id)
     body = await service.package_json(slug)
     if body is None:
         raise NotFound("Package not found.")

@@ -84,13 +84,24 @@ async def tenants_page(
 ) -> Response:
     listing = await _service(user, container, session).list_tenants(q, page, PAGE_SIZE)
     return render(
-        request, container, "admin/tenants.html", user=user, listing=listing, q=q or "",
-        base_query=_query(q=q), notice=_notice(request),
-    )  # fmt: skip
+        request,
+        container,
+        "admin/tenants.html",
+        user=user,
+        listing=listing,
+        q=q or "",
+        base_query=_query(q=q),
+        notice=_notice(request),
+    )
 
 
-_NEW_TENANT = {"slug": "", "name": "", "email": "", "commission_percent": "10",
-               "timezone": "America/New_York"}  # fmt: skip
+_NEW_TENANT = {
+    "slug": "",
+    "name": "",
+    "email": "",
+    "commission_percent": "10",
+    "timezone": "America/New_York",
+}
 
 
 @router.get("/admin/tenants/new")
@@ -136,9 +147,14 @@ async def create_tenant(
                 widget_url=f"{container.settings.public_url}/widget?tenant={created.tenant.slug}",
             )
     return render(
-        request, container, "admin/tenant_new.html", user=user, values=values, problems=problems,
+        request,
+        container,
+        "admin/tenant_new.html",
+        user=user,
+        values=values,
+        problems=problems,
         status_code=422,
-    )  # fmt: skip
+    )
 
 
 async def _tenant_page(
@@ -202,9 +218,15 @@ async def update_tenant(
             await refused(session)
             problems = problems_of(exc)
     return await _tenant_page(
-        request, user, container, session, tenant_id, values=values, problems=problems,
+        request,
+        user,
+        container,
+        session,
+        tenant_id,
+        values=values,
+        problems=problems,
         status_code=422,
-    )  # fmt: skip
+    )
 
 
 @router.post("/admin/tenants/{tenant_id}/suspend")
@@ -243,9 +265,14 @@ async def start_onboarding(
     except AppError as exc:
         await refused(session)
         return await _tenant_page(
-            request, user, container, session, tenant_id,
-            problems={"_form": exc.message}, status_code=exc.status_code,
-        )  # fmt: skip
+            request,
+            user,
+            container,
+            session,
+            tenant_id,
+            problems={"_form": exc.message},
+            status_code=exc.status_code,
+        )
     return await _tenant_page(request, user, container, session, tenant_id, onboarding_url=url)
 
 
@@ -323,19 +350,27 @@ async def audit_log(
     problems: dict[str, str] = {}
     try:
         listing = await _service(user, container, session).audit_log(
-            tenant=tenant or None, actor=actor or None, action=action or None, page=page,
+            tenant=tenant or None,
+            actor=actor or None,
+            action=action or None,
+            page=page,
             page_size=50,
-        )  # fmt: skip
+        )
     except AppError as exc:
         problems["tenant"] = exc.message
         listing = await _service(user, container, session).audit_log(
             tenant=None, actor=actor or None, action=action or None, page=page, page_size=50
         )
     return render(
-        request, container, "admin/audit.html", user=user, listing=listing,
+        request,
+        container,
+        "admin/audit.html",
+        user=user,
+        listing=listing,
         values={"tenant": tenant or "", "actor": actor or "", "action": action or ""},
-        problems=problems, base_query=_query(tenant=tenant, actor=actor, action=action),
-    )  # fmt: skip
+        problems=problems,
+        base_query=_query(tenant=tenant, actor=actor, action=action),
+    )
 
 
 @router.get("/admin/jobs")
@@ -351,9 +386,16 @@ async def jobs_page(
         status = "failed"
     listing = await _service(user, container, session).jobs(status, page, 50)
     return render(
-        request, container, "admin/jobs.html", user=user, listing=listing, status=status,
-        statuses=JOB_STATUS_FILTERS, base_query=_query(status=status), notice=_notice(request),
-    )  # fmt: skip
+        request,
+        container,
+        "admin/jobs.html",
+        user=user,
+        listing=listing,
+        status=status,
+        statuses=JOB_STATUS_FILTERS,
+        base_query=_query(status=status),
+        notice=_notice(request),
+    )
 
 
 @router.post("/admin/jobs/{job_id}/retry")
@@ -376,10 +418,16 @@ async def webhook_events_page(
     chosen = status if status in WebhookEventStatus.__members__ else None
     listing = await _service(user, container, session).webhook_events(chosen, page, 50)
     return render(
-        request, container, "admin/webhook_events.html", user=user, listing=listing,
-        status=chosen or "", statuses=list(WebhookEventStatus),
-        base_query=_query(status=chosen or "all"), notice=_notice(request),
-    )  # fmt: skip
+        request,
+        container,
+        "admin/webhook_events.html",
+        user=user,
+        listing=listing,
+        status=chosen or "",
+        statuses=list(WebhookEventStatus),
+        base_query=_query(status=chosen or "all"),
+        notice=_notice(request),
+    )
 
 
 @router.post("/admin/webhook-events/{event_id}/retry")

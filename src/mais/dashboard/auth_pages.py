@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
+from mais.auth.dependencies import dashboard_session
 from mais.auth.passwords import MAX_PASSWORD_LENGTH
 from mais.auth.repository import UserRepository
 from mais.auth.service import AuthService, InvalidCredentials
@@ -90,6 +91,10 @@ def _add_routes(router: APIRouter, area: Area) -> None:
         request: Request, container: ContainerDep, session: SessionDep
     ) -> Response:
         notice = LOGIN_NOTICES.get(request.query_params.get("notice", ""))
+        target = _safe_next(area, request.query_params.get("next", ""))
+        active = await dashboard_session(request, container, session)
+        if active is not None and active.user.role == ROLE_OF_AREA[area]:
+            return see_other(target)  # already logged in here
         return _pre_login_page(
             request,
             container,
@@ -97,7 +102,7 @@ def _add_routes(router: APIRouter, area: Area) -> None:
             area,
             heading=title,
             email="",
-            next=_safe_next(area, request.query_params.get("next", "")),
+            next=target,
             problems={},
             notice=notice,
         )
@@ -167,18 +172,31 @@ def _add_routes(router: APIRouter, area: Area) -> None:
         email = text(form, "email").strip()
         if not email or len(email) > 320:
             return _pre_login_page(
-                request, container, "forgot.html", area, status_code=422, sent=False,
-                email=email[:320], problems={"email": "Please enter your e-mail address."},
-            )  # fmt: skip
+                request,
+                container,
+                "forgot.html",
+                area,
+                status_code=422,
+                sent=False,
+                email=email[:320],
+                problems={"email": "Please enter your e-mail address."},
+            )
         auth = AuthService(session, container.settings, container.rate_limiter)
         try:
             await auth.request_password_reset(email, request_client_ip(request))
         except RateLimited as exc:
             await refused(session)
             return _pre_login_page(
-                request, container, "forgot.html", area, status_code=429, headers=exc.headers,
-                sent=False, email=email, problems={FORM_ERROR: exc.message},
-            )  # fmt: skip
+                request,
+                container,
+                "forgot.html",
+                area,
+                status_code=429,
+                headers=exc.headers,
+                sent=False,
+                email=email,
+                problems={FORM_ERROR: exc.message},
+            )
         return _pre_login_page(
             request, container, "forgot.html", area, sent=True, email=email, problems={}
         )
@@ -207,18 +225,27 @@ def _add_routes(router: APIRouter, area: Area) -> None:
             else:
                 return see_other(f"/{area}/login?notice=reset")
         return _pre_login_page(
-            request, container, "reset.html", area, status_code=422, token=token,
+            request,
+            container,
+            "reset.html",
+            area,
+            status_code=422,
+            token=token,
             problems=problems,
-        )  # fmt: skip
+        )
 
     @router.get(f"/{area}/password", name=f"{area}_password_page")
     async def password_page(
         request: Request, container: ContainerDep, user: DashboardUser = Depends(user_dep)
     ) -> Response:
         return render(
-            request, container, "password.html", user=user, problems={},
+            request,
+            container,
+            "password.html",
+            user=user,
+            problems={},
             saved=request.query_params.get("saved") == "1",
-        )  # fmt: skip
+        )
 
     @router.post(f"/{area}/password", name=f"{area}_password")
     async def change_password(
@@ -258,9 +285,14 @@ def _add_routes(router: APIRouter, area: Area) -> None:
                 CookiePolicy.for_settings(container.settings).attach(response, created.token)
                 return response
         return render(
-            request, container, "password.html", user=user, status_code=422,
-            problems=problems, saved=False,
-        )  # fmt: skip
+            request,
+            container,
+            "password.html",
+            user=user,
+            status_code=422,
+            problems=problems,
+            saved=False,
+        )
 
 
 _add_routes(router, "tenant")

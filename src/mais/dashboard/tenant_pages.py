@@ -1,6 +1,7 @@
-"""The tenant dashboard `/tenant/...`: home, packages (with photos and add-on links),
-add-ons, blackout dates, bookings (list, detail, CSV, cancel, refund), branding,
-settings, embed and keys, Stripe Connect.
+"""The tenant dashboard `/tenant/...`: home, branding, settings, embed and keys, Stripe
+Connect, and what every tenant page shares (the logged-in tenant admin, notices, the
+tenant's row, form fields). Catalog pages are in `catalog_pages`, bookings in
+`booking_pages`.
 
 Thin, like the JSON API: each handler reads its form into the API's own input model,
 calls the same domain service the `/v1/tenant-admin/...` endpoint calls, and renders the
@@ -11,27 +12,23 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import uuid
 from typing import Annotated, Any
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Request
 from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 
 from mais.admin.service import PlatformAdminService, month_start
-from mais.bookings.repository import BookingFilters
-from mais.catalog.admin_service import CatalogAdminService, PackageDraft
+from mais.catalog.admin_service import CatalogAdminService
 from mais.catalog.images import MAX_UPLOAD_BYTES
 from mais.container import Container
 from mais.core.deps import ContainerDep, SessionDep
-from mais.core.errors import AppError, NotFound, ValidationFailed
+from mais.core.errors import AppError, NotFound
 from mais.dashboard.web import (
-    FORM_ERROR,
     DashboardUser,
     dashboard_router,
-    parse_cents,
     problems_of,
     refused,
     render,
@@ -42,22 +39,15 @@ from mais.dashboard.web import (
     upload,
     validate_form,
 )
-from mais.models import BookingStatus, Package, Tenant
+from mais.models import Tenant
 from mais.settings import Environment
 from mais.tenant_admin import service as bookings_admin
-from mais.tenant_admin.endpoints import booking_filters
 from mais.tenant_admin.schemas import (
-    AddOnCreate,
-    AddOnUpdate,
-    BlackoutCreate,
     BrandingIn,
-    CancelIn,
-    PackageCreate,
-    PackageUpdate,
     SettingsIn,
     StripeStatusOut,
 )
-from mais.tenants.blackouts import BlackoutService, dates_in_range, tenant_today
+from mais.tenants.blackouts import tenant_today
 from mais.tenants.branding import FONT_CHOICES, BrandingService, branding_of
 from mais.tenants.palette import DEFAULT_FONT, palette_problems, safe_color
 from mais.tenants.repository import TenantRepository
@@ -85,11 +75,11 @@ _COLOURS = ("primary_color", "secondary_color", "accent_color", "background_colo
 _DEFAULT_COLOURS = {name: getattr(Tenant.__table__.c, name).default.arg for name in _COLOURS}
 
 
-def _notice(request: Request) -> str | None:
+def notice_of(request: Request) -> str | None:
     return NOTICES.get(request.query_params.get("notice", ""))
 
 
-def _catalog(
+def catalog_of(
     user: DashboardUser, container: Container, session: AsyncSession
 ) -> CatalogAdminService:
     return CatalogAdminService(
@@ -97,14 +87,14 @@ def _catalog(
     )
 
 
-async def _tenant_row(user: DashboardUser, session: AsyncSession) -> Tenant:
+async def tenant_row(user: DashboardUser, session: AsyncSession) -> Tenant:
     tenant = await TenantRepository(session).get(tenant_of(user).id)
     if tenant is None:
         raise NotFound("Tenant not found.")
     return tenant
 
 
-def _int(form: FormData, name: str, problems: dict[str, str]) -> int | None:
+def int_field(form: FormData, name: str, problems: dict[str, str]) -> int | None:
     raw = text(form, name).strip()
     try:
         return int(raw)
@@ -113,7 +103,7 @@ def _int(form: FormData, name: str, problems: dict[str, str]) -> int | None:
         return None
 
 
-def _date(raw: str, name: str, problems: dict[str, str]) -> dt.date | None:
+def date_field(raw: str, name: str, problems: dict[str, str]) -> dt.date | None:
     raw = raw.strip()
     if not raw:
         return None
@@ -131,11 +121,11 @@ def _date(raw: str, name: str, problems: dict[str, str]) -> dt.date | None:
 async def home(
     request: Request, user: TenantUser, container: ContainerDep, session: SessionDep
 ) -> Response:
-    tenant = await _tenant_row(user, session)
+    tenant = await tenant_row(user, session)
     today = tenant_today(tenant_of(user))
     upcoming = await bookings_admin.BookingAdminService(session, tenant.id).upcoming(today, 8)
     stats = await PlatformAdminService(session, container, user.actor).tenant_stats(tenant.id)
-    packages = await _catalog(user, container, session).list_packages()
+    packages = await catalog_of(user, container, session).list_packages()
     month = stats.this_month
     branding_set = bool(tenant.logo_key or tenant.logo_url) or any(
         getattr(tenant, name) != default for name, default in _DEFAULT_COLOURS.items()
@@ -144,9 +134,12 @@ async def home(
         ("Connect Stripe to take payments", tenant.stripe_charges_enabled, "/tenant/stripe"),
         ("Set your branding (logo and colours)", branding_set, "/tenant/branding"),
         ("Publish at least one package", any(p.active for p in packages), "/tenant/packages"),
-        ("Add your website to the allowed embed origins", bool(tenant.allowed_embed_origins),
-         "/tenant/settings"),
-    ]  # fmt: skip
+        (
+            "Add your website to the allowed embed origins",
+            bool(tenant.allowed_embed_origins),
+            "/tenant/settings",
+        ),
+    ]
     return render(
         request,
         container,
@@ -163,669 +156,6 @@ async def home(
     )
 
 
-# --- packages ---------------------------------------------------------------------------
-
-
-@router.get("/tenant/packages")
-async def packages_page(
-    request: Request, user: TenantUser, container: ContainerDep, session: SessionDep
-) -> Response:
-    packages = await _catalog(user, container, session).list_packages()
-    return render(
-        request,
-        container,
-        "tenant/packages.html",
-        user=user,
-        packages=packages,
-        notice=_notice(request),
-        thumb=lambda key: container.storage.url(key),
-    )
-
-
-async def _package_form_page(
-    request: Request,
-    user: DashboardUser,
-    container: Container,
-    session: AsyncSession,
-    *,
-    package_id: uuid.UUID | None,
-    values: dict[str, Any] | None,
-    problems: dict[str, str],
-    status_code: int = 200,
-) -> Response:
-    """The package form; the package is read here (again after a rolled-back write, whose
-    objects are expired), and `values` None shows what is stored."""
-    catalog = _catalog(user, container, session)
-    package = await catalog.get_package(package_id) if package_id is not None else None
-    return render(
-        request,
-        container,
-        "tenant/package_form.html",
-        user=user,
-        package=package,
-        add_ons=await catalog.list_add_ons(),
-        values=values if values is not None else _package_values(package),
-        problems=problems,
-        status_code=status_code,
-        notice=_notice(request),
-        storage=container.storage,
-        max_photos=5,
-    )
-
-
-def _package_values(package: Package | None) -> dict[str, Any]:
-    if package is None:
-        return {"title": "", "slug": "", "description": "", "price": "", "active": False,
-                "add_on_ids": []}  # fmt: skip
-    return {
-        "title": package.title,
-        "slug": package.slug,
-        "description": package.description,
-        "price": f"{package.price_cents / 100:.2f}",
-        "active": package.active,
-        "add_on_ids": [str(link.add_on.id) for link in package.add_on_links],
-    }
-
-
-def _package_input(form: FormData) -> tuple[dict[str, Any], dict[str, Any], dict[str, str]]:
-    """(what to show again, the model's fields, problems found before validation)."""
-    values: dict[str, Any] = {
-        "title": text(form, "title"),
-        "slug": text(form, "slug").strip(),
-        "description": text(form, "description").replace("\r\n", "\n"),
-        "price": text(form, "price"),
-        "active": text(form, "active") == "1",
-        "add_on_ids": [v for v in form.getlist("add_on_ids") if isinstance(v, str)],
-    }
-    problems: dict[str, str] = {}
-    cents = parse_cents(values["price"])
-    if cents is None:
-        problems["price_cents"] = "Please enter the price, for example 3500 or 3500.00."
-    fields: dict[str, Any] = {
-        "title": values["title"],
-        "description": values["description"],
-        "price_cents": cents if cents is not None else 1,
-        "active": values["active"],
-        "add_on_ids": values["add_on_ids"],
-    }
-    if values["slug"]:
-        fields["slug"] = values["slug"]
-    return values, fields, problems
-
-
-@router.get("/tenant/packages/new")
-async def new_package_page(
-    request: Request, user: TenantUser, container: ContainerDep, session: SessionDep
-) -> Response:
-    return await _package_form_page(
-        request,
-        user,
-        container,
-        session,
-        package_id=None,
-        values=_package_values(None),
-        problems={},
-    )
-
-
-@router.post("/tenant/packages/new")
-async def create_package(
-    request: Request, user: TenantUser, container: ContainerDep, session: SessionDep
-) -> Response:
-    values, fields, problems = _package_input(await request.form())
-    body, invalid = validate_form(PackageCreate, fields)
-    problems = {**invalid, **problems}
-    if body is not None and not problems:
-        try:
-            created = await _catalog(user, container, session).create_package(
-                PackageDraft(
-                    title=body.title,
-                    price_cents=body.price_cents,
-                    description=body.description,
-                    slug=body.slug,
-                    active=body.active,
-                    add_on_ids=body.add_on_ids,
-                )
-            )
-            return see_other(f"/tenant/packages/{created.id}?notice=created")
-        except AppError as exc:
-            await refused(session)
-            problems = problems_of(exc)
-    return await _package_form_page(
-        request, user, container, session, package_id=None, values=values, problems=problems,
-        status_code=422,
-    )  # fmt: skip
-
-
-@router.get("/tenant/packages/{package_id}")
-async def edit_package_page(
-    package_id: str,
-    request: Request,
-    user: TenantUser,
-    container: ContainerDep,
-    session: SessionDep,
-) -> Response:
-    package = await _catalog(user, container, session).get_package(package_id)
-    return await _package_form_page(
-        request, user, container, session, package_id=package.id, values=None, problems={}
-    )
-
-
-@router.post("/tenant/packages/{package_id}")
-async def update_package(
-    package_id: str,
-    request: Request,
-    user: TenantUser,
-    container: ContainerDep,
-    session: SessionDep,
-) -> Response:
-    catalog = _catalog(user, container, session)
-    package = await catalog.get_package(package_id)
-    pid = package.id
-    values, fields, problems = _package_input(await request.form())
-    body, invalid = validate_form(PackageUpdate, fields)
-    problems = {**invalid, **problems}
-    if body is not None and not problems:
-        try:
-            await catalog.update_package(package, body.changes())
-            return see_other(f"/tenant/packages/{pid}?notice=saved")
-        except AppError as exc:
-            await refused(session)
-            problems = problems_of(exc)
-    return await _package_form_page(
-        request, user, container, session, package_id=pid, values=values, problems=problems,
-        status_code=422,
-    )  # fmt: skip
-
-
-@router.post("/tenant/packages/{package_id}/publish")
-async def publish_package(
-    package_id: str, user: TenantUser, container: ContainerDep, session: SessionDep
-) -> Response:
-    catalog = _catalog(user, container, session)
-    await catalog.update_package(await catalog.get_package(package_id), {"active": True})
-    return see_other("/tenant/packages?notice=published")
-
-
-@router.post("/tenant/packages/{package_id}/unpublish")
-async def unpublish_package(
-    package_id: str, user: TenantUser, container: ContainerDep, session: SessionDep
-) -> Response:
-    catalog = _catalog(user, container, session)
-    await catalog.update_package(await catalog.get_package(package_id), {"active": False})
-    return see_other("/tenant/packages?notice=unpublished")
-
-
-@router.post("/tenant/packages/{package_id}/delete")
-async def delete_package(
-    package_id: str, user: TenantUser, container: ContainerDep, session: SessionDep
-) -> Response:
-    catalog = _catalog(user, container, session)
-    outcome = await catalog.delete_package(await catalog.get_package(package_id))
-    return see_other(f"/tenant/packages?notice={outcome}")
-
-
-def _moved(ids: list[uuid.UUID], target: uuid.UUID, direction: str) -> list[uuid.UUID]:
-    index = ids.index(target)
-    other = index - 1 if direction == "up" else index + 1
-    if 0 <= other < len(ids):
-        ids[index], ids[other] = ids[other], ids[index]
-    return ids
-
-
-@router.post("/tenant/packages/{package_id}/move")
-async def move_package(
-    package_id: str,
-    request: Request,
-    user: TenantUser,
-    container: ContainerDep,
-    session: SessionDep,
-) -> Response:
-    catalog = _catalog(user, container, session)
-    package = await catalog.get_package(package_id)
-    ids = [p.id for p in await catalog.list_packages()]
-    await catalog.reorder_packages(_moved(ids, package.id, text(await request.form(), "direction")))
-    return see_other("/tenant/packages?notice=saved")
-
-
-# --- photos -----------------------------------------------------------------------------
-
-
-@router.post("/tenant/packages/{package_id}/photos")
-async def upload_photo(
-    package_id: str,
-    request: Request,
-    user: TenantUser,
-    container: ContainerDep,
-    session: SessionDep,
-) -> Response:
-    catalog = _catalog(user, container, session)
-    package = await catalog.get_package(package_id, lock=True)
-    pid = package.id
-    file = upload(await request.form())
-    problems: dict[str, str] = {}
-    status = 422
-    if file is None or not file.filename:
-        problems["file"] = "Please choose a photo (JPEG, PNG or WebP, at most 5 MB)."
-    else:
-        try:
-            await catalog.add_photo(package, await file.read(MAX_UPLOAD_BYTES + 1))
-            return see_other(f"/tenant/packages/{pid}?notice=photo#photos")
-        except AppError as exc:
-            await refused(session)
-            problems = {"file": exc.message}
-            status = exc.status_code
-    return await _package_form_page(
-        request, user, container, session, package_id=pid, values=None, problems=problems,
-        status_code=status,
-    )  # fmt: skip
-
-
-@router.post("/tenant/packages/{package_id}/photos/{photo_id}/delete")
-async def delete_photo(
-    package_id: str, photo_id: str, user: TenantUser, container: ContainerDep, session: SessionDep
-) -> Response:
-    catalog = _catalog(user, container, session)
-    package = await catalog.get_package(package_id)
-    await catalog.delete_photo(package, photo_id)
-    return see_other(f"/tenant/packages/{package.id}?notice=photo-deleted#photos")
-
-
-@router.post("/tenant/packages/{package_id}/photos/{photo_id}/move")
-async def move_photo(
-    package_id: str,
-    photo_id: str,
-    request: Request,
-    user: TenantUser,
-    container: ContainerDep,
-    session: SessionDep,
-) -> Response:
-    catalog = _catalog(user, container, session)
-    package = await catalog.get_package(package_id)
-    ids = [photo.id for photo in package.photos]
-    target = next((i for i in ids if str(i) == photo_id), None)
-    if target is None:
-        raise NotFound("Photo not found.")
-    direction = text(await request.form(), "direction")
-    await catalog.reorder_photos(package, _moved(ids, target, direction))
-    return see_other(f"/tenant/packages/{package.id}?notice=saved#photos")
-
-
-# --- add-ons ----------------------------------------------------------------------------
-
-
-async def _add_ons_page(
-    request: Request,
-    user: DashboardUser,
-    container: Container,
-    session: AsyncSession,
-    *,
-    values: dict[str, Any] | None = None,
-    problems: dict[str, str] | None = None,
-    status_code: int = 200,
-) -> Response:
-    return render(
-        request,
-        container,
-        "tenant/add_ons.html",
-        user=user,
-        add_ons=await _catalog(user, container, session).list_add_ons(),
-        values=values or {"title": "", "description": "", "price": "", "active": True},
-        problems=problems or {},
-        status_code=status_code,
-        notice=_notice(request),
-    )
-
-
-def _add_on_input(form: FormData) -> tuple[dict[str, Any], dict[str, Any], dict[str, str]]:
-    values: dict[str, Any] = {
-        "title": text(form, "title"),
-        "description": text(form, "description").replace("\r\n", "\n"),
-        "price": text(form, "price"),
-        "active": text(form, "active") == "1",
-    }
-    problems: dict[str, str] = {}
-    cents = parse_cents(values["price"]) if values["price"].strip() else 0
-    if cents is None:
-        problems["price_cents"] = "Please enter the price, for example 250 or 250.00."
-    fields = {
-        "title": values["title"],
-        "description": values["description"],
-        "price_cents": cents or 0,
-        "active": values["active"],
-    }
-    return values, fields, problems
-
-
-@router.get("/tenant/add-ons")
-async def add_ons_page(
-    request: Request, user: TenantUser, container: ContainerDep, session: SessionDep
-) -> Response:
-    return await _add_ons_page(request, user, container, session)
-
-
-@router.post("/tenant/add-ons")
-async def create_add_on(
-    request: Request, user: TenantUser, container: ContainerDep, session: SessionDep
-) -> Response:
-    values, fields, problems = _add_on_input(await request.form())
-    body, invalid = validate_form(AddOnCreate, fields)
-    problems = {**invalid, **problems}
-    if body is not None and not problems:
-        try:
-            await _catalog(user, container, session).create_add_on(
-                title=body.title,
-                price_cents=body.price_cents,
-                description=body.description,
-                active=body.active,
-            )
-            return see_other("/tenant/add-ons?notice=saved")
-        except AppError as exc:
-            await refused(session)
-            problems = problems_of(exc)
-    return await _add_ons_page(
-        request, user, container, session, values=values, problems=problems, status_code=422
-    )
-
-
-@router.get("/tenant/add-ons/{add_on_id}")
-async def edit_add_on_page(
-    add_on_id: str, request: Request, user: TenantUser, container: ContainerDep, session: SessionDep
-) -> Response:
-    add_on = await _catalog(user, container, session).get_add_on(add_on_id)
-    values = {
-        "title": add_on.title,
-        "description": add_on.description,
-        "price": f"{add_on.price_cents / 100:.2f}",
-        "active": add_on.active,
-    }
-    return render(
-        request, container, "tenant/add_on_form.html", user=user, add_on=add_on, values=values,
-        problems={},
-    )  # fmt: skip
-
-
-@router.post("/tenant/add-ons/{add_on_id}")
-async def update_add_on(
-    add_on_id: str, request: Request, user: TenantUser, container: ContainerDep, session: SessionDep
-) -> Response:
-    catalog = _catalog(user, container, session)
-    add_on = await catalog.get_add_on(add_on_id)
-    values, fields, problems = _add_on_input(await request.form())
-    body, invalid = validate_form(AddOnUpdate, fields)
-    problems = {**invalid, **problems}
-    if body is not None and not problems:
-        try:
-            await catalog.update_add_on(add_on, body.changes())
-            return see_other("/tenant/add-ons?notice=saved")
-        except AppError as exc:
-            await refused(session)
-            problems = problems_of(exc)
-    add_on = await catalog.get_add_on(add_on_id)
-    return render(
-        request, container, "tenant/add_on_form.html", user=user, add_on=add_on, values=values,
-        problems=problems, status_code=422,
-    )  # fmt: skip
-
-
-@router.post("/tenant/add-ons/{add_on_id}/delete")
-async def delete_add_on(
-    add_on_id: str, user: TenantUser, container: ContainerDep, session: SessionDep
-) -> Response:
-    catalog = _catalog(user, container, session)
-    outcome = await catalog.delete_add_on(await catalog.get_add_on(add_on_id))
-    return see_other(f"/tenant/add-ons?notice={outcome}")
-
-
-# --- blackouts --------------------------------------------------------------------------
-
-
-async def _blackouts_page(
-    request: Request,
-    user: DashboardUser,
-    container: Container,
-    session: AsyncSession,
-    *,
-    values: dict[str, str] | None = None,
-    problems: dict[str, str] | None = None,
-    status_code: int = 200,
-    skipped: list[dt.date] | None = None,
-) -> Response:
-    tenant = tenant_of(user)
-    rows = await BlackoutService(session, tenant, user.actor).list_dates(tenant_today(tenant))
-    return render(
-        request,
-        container,
-        "tenant/blackouts.html",
-        user=user,
-        blackouts=rows,
-        values=values or {"date": "", "end_date": "", "reason": ""},
-        problems=problems or {},
-        status_code=status_code,
-        notice=_notice(request),
-        skipped=skipped or [],
-    )
-
-
-@router.get("/tenant/blackouts")
-async def blackouts_page(
-    request: Request, user: TenantUser, container: ContainerDep, session: SessionDep
-) -> Response:
-    return await _blackouts_page(request, user, container, session)
-
-
-@router.post("/tenant/blackouts")
-async def create_blackouts(
-    request: Request, user: TenantUser, container: ContainerDep, session: SessionDep
-) -> Response:
-    form = await request.form()
-    values = {name: text(form, name).strip() for name in ("date", "end_date", "reason")}
-    problems: dict[str, str] = {}
-    start = _date(values["date"], "date", problems)
-    end = _date(values["end_date"], "end_date", problems)
-    if start is None and "date" not in problems:
-        problems["date"] = "Please enter the date (the first date of a range)."
-    fields: dict[str, Any] = {"reason": values["reason"] or None}
-    if end is not None and end != start:
-        fields.update(start_date=start, end_date=end)
-    else:
-        fields["date"] = start
-    body, invalid = (None, {}) if problems else validate_form(BlackoutCreate, fields)
-    problems = {**invalid, **problems}
-    if body is not None and not problems:
-        try:
-            dates = dates_in_range(*body.bounds())
-            result = await BlackoutService(session, tenant_of(user), user.actor).add(
-                dates, body.reason
-            )
-            if not result.skipped:
-                return see_other("/tenant/blackouts?notice=blackout")
-            return await _blackouts_page(
-                request, user, container, session, skipped=list(result.skipped)
-            )
-        except AppError as exc:
-            await refused(session)
-            problems = {
-                ("end_date" if k in ("end_date", "start_date") else k): v
-                for k, v in problems_of(exc).items()
-            }
-    return await _blackouts_page(
-        request, user, container, session, values=values, problems=problems, status_code=422
-    )
-
-
-@router.post("/tenant/blackouts/{blackout_id}/delete")
-async def delete_blackout(blackout_id: str, user: TenantUser, session: SessionDep) -> Response:
-    await BlackoutService(session, tenant_of(user), user.actor).delete(blackout_id)
-    return see_other("/tenant/blackouts?notice=deleted")
-
-
-# --- bookings ---------------------------------------------------------------------------
-
-
-def _filters_from_query(request: Request) -> tuple[BookingFilters, dict[str, str], dict[str, str]]:
-    query = request.query_params
-    values = {name: query.get(name, "")[:200] for name in ("status", "from", "to", "q")}
-    problems: dict[str, str] = {}
-    start = _date(values["from"], "from", problems)
-    end = _date(values["to"], "to", problems)
-    status = values["status"] if values["status"] in BookingStatus.__members__ else None
-    try:
-        filters = booking_filters(status=status, event_from=start, event_to=end, q=values["q"])
-    except ValidationFailed as exc:
-        problems.update({"to": exc.message})
-        filters = booking_filters(status=status, q=values["q"])
-    return filters, values, problems
-
-
-@router.get("/tenant/bookings")
-async def bookings_page(
-    request: Request,
-    user: TenantUser,
-    container: ContainerDep,
-    session: SessionDep,
-    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
-) -> Response:
-    filters, values, problems = _filters_from_query(request)
-    listing = await bookings_admin.BookingAdminService(session, tenant_of(user).id).list_page(
-        filters, page, PAGE_SIZE
-    )
-    kept = "&".join(f"{k}={v}" for k, v in values.items() if v)
-    return render(
-        request,
-        container,
-        "tenant/bookings.html",
-        user=user,
-        listing=listing,
-        values=values,
-        problems=problems,
-        statuses=list(BookingStatus),
-        base="/tenant/bookings",
-        base_query=_query_prefix(values),
-        kept=kept,
-    )
-
-
-def _query_prefix(values: dict[str, str]) -> str:
-    from urllib.parse import urlencode
-
-    kept = {k: v for k, v in values.items() if v}
-    return urlencode(kept) + "&" if kept else ""
-
-
-@router.get("/tenant/bookings/export.csv")
-async def export_bookings(request: Request, user: TenantUser, container: ContainerDep) -> Response:
-    filters, _values, _problems = _filters_from_query(request)
-    tenant = tenant_of(user)
-    filename = f"bookings-{tenant.slug}-{dt.date.today().isoformat()}.csv"
-    return StreamingResponse(
-        bookings_admin.export_bookings_csv(container.db, tenant.id, filters),
-        media_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
-
-
-async def _booking_page(
-    request: Request,
-    user: DashboardUser,
-    container: Container,
-    session: AsyncSession,
-    booking_id: str,
-    *,
-    problems: dict[str, str] | None = None,
-    status_code: int = 200,
-) -> Response:
-    detail = await bookings_admin.BookingAdminService(session, tenant_of(user).id).detail(
-        booking_id
-    )
-    refundable = detail.totals.subtotal_cents - detail.totals.refunded_cents
-    return render(
-        request,
-        container,
-        "tenant/booking.html",
-        user=user,
-        booking=detail,
-        refundable=refundable,
-        problems=problems or {},
-        status_code=status_code,
-        notice=_notice(request),
-        base="/tenant/bookings",
-        read_only=False,
-    )
-
-
-@router.get("/tenant/bookings/{booking_id}")
-async def booking_page(
-    booking_id: str,
-    request: Request,
-    user: TenantUser,
-    container: ContainerDep,
-    session: SessionDep,
-) -> Response:
-    return await _booking_page(request, user, container, session, booking_id)
-
-
-@router.post("/tenant/bookings/{booking_id}/cancel")
-async def cancel_booking(
-    booking_id: str,
-    request: Request,
-    user: TenantUser,
-    container: ContainerDep,
-    session: SessionDep,
-) -> Response:
-    service = bookings_admin.BookingAdminService(session, tenant_of(user).id)
-    booking = await service.get(booking_id)
-    reason = text(await request.form(), "reason").strip()
-    body, problems = validate_form(CancelIn, {"reason": reason or None})
-    if body is not None:
-        try:
-            await bookings_admin.cancel_booking(
-                container, session, user.actor, booking, body.reason
-            )
-            return see_other(f"/tenant/bookings/{booking.id}?notice=canceled")
-        except AppError as exc:
-            await refused(session)
-            problems = {"cancel": exc.message}
-    problems = {"cancel": next(iter(problems.values()), "")}
-    return await _booking_page(
-        request, user, container, session, booking_id, problems=problems, status_code=422
-    )
-
-
-@router.post("/tenant/bookings/{booking_id}/refund")
-async def refund_booking(
-    booking_id: str,
-    request: Request,
-    user: TenantUser,
-    container: ContainerDep,
-    session: SessionDep,
-) -> Response:
-    service = bookings_admin.BookingAdminService(session, tenant_of(user).id)
-    booking = await service.get(booking_id)
-    form = await request.form()
-    problems: dict[str, str] = {}
-    amount: int | None = None
-    if text(form, "kind") == "partial":
-        amount = parse_cents(text(form, "amount"))
-        if amount is None or amount <= 0:
-            problems["refund"] = "Please enter the amount to refund, for example 500.00."
-    status = 422
-    if not problems:
-        try:
-            await bookings_admin.refund_booking(container, session, user.actor, booking, amount)
-            return see_other(f"/tenant/bookings/{booking.id}?notice=refunded")
-        except AppError as exc:
-            await refused(session)
-            problems = {"refund": exc.message}
-            status = exc.status_code
-    return await _booking_page(
-        request, user, container, session, booking_id, problems=problems, status_code=status
-    )
-
-
 # --- branding ---------------------------------------------------------------------------
 
 
@@ -839,7 +169,7 @@ async def _branding_page(
     problems: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    tenant = await _tenant_row(user, session)
+    tenant = await tenant_row(user, session)
     branding = branding_of(tenant, container.storage)
     shown = values or {
         "primary_color": branding.primary_color,
@@ -856,8 +186,9 @@ async def _branding_page(
         values=shown,
         problems=problems or {},
         status_code=status_code,
-        notice=_notice(request),
+        notice=notice_of(request),
         logo_url=branding.logo_url,
+        image_urls=(branding.logo_url,),
         fonts=list(FONT_CHOICES),
         fonts_json=json.dumps(FONT_CHOICES),
         contrast_problems=[p.message for p in palette_problems(branding)],
@@ -887,7 +218,7 @@ async def update_branding(
     values = {name: text(form, name).strip() for name in names}
     body, problems = validate_form(BrandingIn, values)
     if body is not None:
-        tenant = await _tenant_row(user, session)
+        tenant = await tenant_row(user, session)
         service = BrandingService(session, container.cache, container.storage, user.actor)
         try:
             await service.update(tenant, body.changes())
@@ -910,7 +241,7 @@ async def upload_logo(
     if file is None or not file.filename:
         problems["file"] = "Please choose a logo (JPEG, PNG or WebP, at most 5 MB)."
     else:
-        tenant = await _tenant_row(user, session)
+        tenant = await tenant_row(user, session)
         service = BrandingService(session, container.cache, container.storage, user.actor)
         try:
             await service.replace_logo(tenant, await file.read(MAX_UPLOAD_BYTES + 1))
@@ -926,7 +257,7 @@ async def upload_logo(
 
 @router.post("/tenant/branding/logo/delete")
 async def remove_logo(user: TenantUser, container: ContainerDep, session: SessionDep) -> Response:
-    tenant = await _tenant_row(user, session)
+    tenant = await tenant_row(user, session)
     service = BrandingService(session, container.cache, container.storage, user.actor)
     await service.update(tenant, {"logo_url": None})
     return see_other("/tenant/branding?notice=saved")
@@ -950,11 +281,16 @@ def _settings_values(tenant: Tenant) -> dict[str, str]:
 async def settings_page(
     request: Request, user: TenantUser, container: ContainerDep, session: SessionDep
 ) -> Response:
-    tenant = await _tenant_row(user, session)
+    tenant = await tenant_row(user, session)
     return render(
-        request, container, "tenant/settings.html", user=user, values=_settings_values(tenant),
-        problems={}, notice=_notice(request),
-    )  # fmt: skip
+        request,
+        container,
+        "tenant/settings.html",
+        user=user,
+        values=_settings_values(tenant),
+        problems={},
+        notice=notice_of(request),
+    )
 
 
 @router.post("/tenant/settings")
@@ -962,15 +298,21 @@ async def update_settings(
     request: Request, user: TenantUser, container: ContainerDep, session: SessionDep
 ) -> Response:
     form = await request.form()
-    names = ("timezone", "min_notice_days", "max_days_ahead", "allowed_embed_origins",
-             "notification_email", "calendar_id")  # fmt: skip
+    names = (
+        "timezone",
+        "min_notice_days",
+        "max_days_ahead",
+        "allowed_embed_origins",
+        "notification_email",
+        "calendar_id",
+    )
     values = {name: text(form, name).strip() for name in names}
     problems: dict[str, str] = {}
     origins = [line.strip() for line in values["allowed_embed_origins"].splitlines()]
     fields: dict[str, Any] = {
         "timezone": values["timezone"],
-        "min_notice_days": _int(form, "min_notice_days", problems),
-        "max_days_ahead": _int(form, "max_days_ahead", problems),
+        "min_notice_days": int_field(form, "min_notice_days", problems),
+        "max_days_ahead": int_field(form, "max_days_ahead", problems),
         "allowed_embed_origins": [o for o in origins if o],
         "notification_email": values["notification_email"] or None,
         "calendar_id": values["calendar_id"] or None,
@@ -979,7 +321,7 @@ async def update_settings(
     body, invalid = validate_form(SettingsIn, fields)
     problems = {**invalid, **problems}
     if body is not None and not problems:
-        tenant = await _tenant_row(user, session)
+        tenant = await tenant_row(user, session)
         try:
             await TenantService(session, container.resolver).update_settings(
                 user.actor,
@@ -992,9 +334,15 @@ async def update_settings(
             await refused(session)
             problems = problems_of(exc)
     return render(
-        request, container, "tenant/settings.html", user=user, values=values, problems=problems,
-        notice=None, status_code=422,
-    )  # fmt: skip
+        request,
+        container,
+        "tenant/settings.html",
+        user=user,
+        values=values,
+        problems=problems,
+        notice=None,
+        status_code=422,
+    )
 
 
 # --- embed & keys -----------------------------------------------------------------------
@@ -1041,7 +389,7 @@ async def embed_page(
 async def rotate_keys(
     request: Request, user: TenantUser, container: ContainerDep, session: SessionDep
 ) -> Response:
-    tenant = await _tenant_row(user, session)
+    tenant = await tenant_row(user, session)
     keys = await TenantService(session, container.resolver).rotate_keys(user.actor, tenant)
     await session.flush()
     return await _embed_page(request, user, container, session, new_secret=keys.secret_key)
@@ -1060,7 +408,7 @@ async def _stripe_page(
     problem: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    status = StripeStatusOut.of(await _tenant_row(user, session))
+    status = StripeStatusOut.of(await tenant_row(user, session))
     return render(
         request,
         container,
@@ -1070,7 +418,7 @@ async def _stripe_page(
         heading=heading,
         problem=problem,
         status_code=status_code,
-        notice=_notice(request),
+        notice=notice_of(request),
         mock=container.settings.mock_adapters,
         stripe_redirect=True,
     )
@@ -1132,6 +480,3 @@ async def stripe_refresh(
         heading="Continue your Stripe onboarding",
         problem="That onboarding link has expired. Press the button to get a new one.",
     )
-
-
-__all__ = ["FORM_ERROR", "router"]

@@ -10,9 +10,10 @@ any other `AppError` becomes a page with its status and message (never a 500).""
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 import uuid
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -149,6 +150,7 @@ async def csrf_guard(request: Request, container: ContainerDep, session: Session
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
     form = await request.form()
+    refuse_control_characters(form.values())
     field = form.get(CSRF_FORM_FIELD)
     submitted = field if isinstance(field, str) else request.headers.get(CSRF_HEADER)
     active = await _active_session(request, container, session)
@@ -190,6 +192,20 @@ def _area_of(path: str) -> Area:
     return "admin" if path.startswith("/admin") else "tenant"
 
 
+# NUL cannot be stored in PostgreSQL text and no other C0 control belongs in a form field
+# (tab and line breaks excepted); refused before any handler sees them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+class UnreadableInput(ValidationFailed):
+    message = "Some of what was sent contains control characters; please type it again."
+
+
+def refuse_control_characters(values: Iterable[object]) -> None:
+    if any(isinstance(v, str) and _CONTROL.search(v) for v in values):
+        raise UnreadableInput()
+
+
 class DashboardRoute(APIRoute):
     """Answers errors as pages: no session → the login page; an `AppError` or invalid
     query → a page with its status and message."""
@@ -199,6 +215,8 @@ class DashboardRoute(APIRoute):
 
         async def answer(request: Request) -> Response:
             try:
+                refuse_control_characters(request.query_params.values())
+                refuse_control_characters(request.path_params.values())
                 return await handler(request)
             except LoginRequired as exc:
                 target = request.url.path
@@ -260,6 +278,7 @@ def render(
     headers: dict[str, str] | None = None,
     frames: bool = False,
     stripe_redirect: bool = False,
+    image_urls: tuple[str | None, ...] = (),
     **context: Any,
 ) -> Response:
     """A dashboard page under its own CSP: our script and stylesheet, images from our
@@ -270,7 +289,10 @@ def render(
     money = context.pop("money", None) or (lambda cents: format_money(int(cents), currency))
     policy = page_policy(
         scripts=True,
-        images=[container.storage.public_host() or origin_of(settings.public_url)],
+        images=[
+            container.storage.public_host() or origin_of(settings.public_url),
+            *(origin_of(url) for url in image_urls),  # an external logo's host
+        ],
         frames=["'self'"] if frames else [],
         form_action=["'self'", *([STRIPE_CONNECT_ORIGIN] if stripe_redirect else [])],
     )

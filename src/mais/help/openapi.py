@@ -239,7 +239,7 @@ EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
                     "createdAt": "2027-05-01T15:00:00+00:00",
                 },
                 "publicKey": "pk_live_willow-creek_0123456789abcdef",
-                "secretKey": "sk_live_willow-creek_0123456789abcdef0123456789abcdef",
+                "secretKey": "sk_live_<slug>_<32+ hex: shown only in this answer>",
             }
         },
     },

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from mais.core.deps import ContainerDep, PublicTenant
+from mais.core.deps import PublicApi
 from mais.core.openapi import PUBLIC_ERRORS
 from mais.tenants.branding import BrandingOut, branding_json
 
@@ -18,5 +18,6 @@ router = APIRouter(prefix="/v1", tags=["public"])
     summary="The tenant's name, colours, font and logo",
     responses=PUBLIC_ERRORS,
 )
-async def get_branding(tenant: PublicTenant, container: ContainerDep) -> Response:
-    return Response(await branding_json(container, tenant.id), media_type="application/json")
+async def get_branding(api: PublicApi) -> Response:
+    body = await branding_json(api.container, api.tenant.id)
+    return Response(body, media_type="application/json")
