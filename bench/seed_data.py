@@ -2,11 +2,13 @@
 
     python bench/seed_data.py <tenants> <packages per tenant>
 
-Reads the same environment as the server; prints the first tenant's public key last."""
+Reads the same environment as the server; prints, as the last line, a JSON list of the
+tenants: slug, id, public and secret keys, and their package ids in sort order."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 
 from mais.audit.service import Actor
@@ -22,7 +24,7 @@ THEMES = ["garden", "vineyard", "elopement", "ballroom", "beach"]
 
 async def main(tenants: int, packages: int) -> None:
     container = build_container(load_settings())
-    first_key = ""
+    created_tenants: list[dict[str, object]] = []
     photo = demo_photo("garden", 0)
     try:
         for n in range(tenants):
@@ -42,6 +44,7 @@ async def main(tenants: int, packages: int) -> None:
                                                 description="Something lovely for the day.")
                     for i in range(3)
                 ]  # fmt: skip
+                package_ids = []
                 for p in range(packages):
                     package = await catalog.create_package(
                         PackageDraft(
@@ -53,13 +56,21 @@ async def main(tenants: int, packages: int) -> None:
                             add_on_ids=[a.id for a in add_ons],
                         )
                     )
+                    package_ids.append(str(package.id))
                     if n == 0 and p < 5:
                         await catalog.add_photo(package, photo)
-                if n == 0:
-                    first_key = created.keys.public_key
+                created_tenants.append(
+                    {
+                        "slug": created.tenant.slug,
+                        "id": str(created.tenant.id),
+                        "public_key": created.keys.public_key,
+                        "secret_key": created.keys.secret_key,
+                        "package_ids": package_ids,
+                    }
+                )
     finally:
         await container.close()
-    print(first_key)
+    print(json.dumps(created_tenants))
 
 
 if __name__ == "__main__":

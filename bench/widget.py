@@ -18,25 +18,13 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
-import platform
 import re
 import statistics
-import subprocess
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from catalog import (  # type: ignore[import-not-found]
-    HERE,
-    MAIS,
-    free_port,
-    fresh_database,
-    production_env,
-    seed_tenants,
-    server,
-)
+from harness import mais_server, prepare, print_report, wrk  # type: ignore[import-not-found]
 
 GZIP = {"Accept-Encoding": "gzip", "Accept": "text/html"}
 
@@ -110,15 +98,7 @@ def server_times(log: Path, start: int, end: int, route: str) -> dict[str, float
 
 
 def wrk_page(url: str, connections: int, duration: int) -> dict[str, Any]:
-    out = subprocess.run(
-        [
-            "wrk", f"-c{connections}", f"-t{min(connections, 2)}", f"-d{duration}s", "--latency",
-            "-s", str(HERE / "report.lua"), "-H", "Accept-Encoding: gzip", url,
-        ],
-        check=True, capture_output=True, text=True,
-    )  # fmt: skip
-    line = next(ln for ln in out.stdout.splitlines() if ln.startswith("{"))
-    return dict(json.loads(line))
+    return wrk(url, connections=connections, duration=duration, headers={"Accept-Encoding": "gzip"})
 
 
 def main() -> None:
@@ -129,20 +109,13 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
 
-    base_db = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
-    database_url = fresh_database(base_db, "mais_bench_widget")
-    port = free_port()
-    env = production_env(database_url, redis_url, port, args.workers)
-    subprocess.run([MAIS, "migrate"], env=env, check=True, capture_output=True)
-    subprocess.run(["redis-cli", "-u", redis_url, "flushdb"], check=True, capture_output=True)
-    seed_tenants(env, 3, 5)  # tenant bench-00000 has 5 packages with photos
+    # Tenant bench-00000 has 5 packages with photos.
+    prepared = prepare("mais_bench_widget", tenants=3, packages=5, workers=args.workers)
+    port = prepared.port
     catalog = "/widget?tenant=bench-00000"
     package = "/widget/packages/garden-package-0?tenant=bench-00000"
-    logs = Path(tempfile.mkdtemp(prefix="mais-bench-widget-"))
-
-    log = logs / "mais.log"
-    with server([MAIS, "serve"], env, port, log):
+    log = prepared.logs / "mais.log"
+    with mais_server(prepared):
         sizes = first_page_bytes(port, catalog)
         wrk_page(f"http://127.0.0.1:{port}{catalog}", args.connections, 3)  # every worker warm
         marks = [log.stat().st_size]
@@ -162,15 +135,13 @@ def main() -> None:
         )
 
     report = {
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, "
-        f"Python {platform.python_version()}",
         "workers": args.workers,
         "first_page": sizes,
         "catalog_sequential": sequential,
         "catalog_under_load": loaded | {"connections": args.connections},
         "package_sequential": package_sequential,
     }
-    print(json.dumps(report, indent=2))
+    print_report(report)
 
 
 if __name__ == "__main__":

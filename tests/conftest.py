@@ -38,6 +38,9 @@ for _field in Settings.model_fields.values():
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
+# TEST_PGBOUNCER=1: the app's DATABASE_URL goes through PgBouncer in transaction mode (as in
+# production, where DATABASE_URL is the pooler) and migrations use the direct DIRECT_URL.
+TEST_PGBOUNCER = os.environ.get("TEST_PGBOUNCER") == "1"
 REQUIRE_SERVICES = os.environ.get("MAIS_REQUIRE_SERVICES") == "1"
 
 BACKENDS = ["sqlite+memory"]
@@ -50,7 +53,8 @@ elif REQUIRE_SERVICES:
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    return f"mais backends: {', '.join(BACKENDS)}"
+    pooler = " (PostgreSQL through PgBouncer, transaction mode)" if TEST_PGBOUNCER else ""
+    return f"mais backends: {', '.join(BACKENDS)}{pooler}"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -114,8 +118,9 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="session")
-def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A database migrated to head with Alembic (the migrations are under test too)."""
+def direct_database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database migrated to head with Alembic (the migrations are under test too), reached
+    directly: what DIRECT_URL names."""
     from mais.migrations.runner import upgrade
 
     if backend.startswith("postgres"):
@@ -128,6 +133,24 @@ def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
         upgrade(url)
         yield url
+
+
+@pytest.fixture(scope="session")
+def database_url(backend: str, direct_database_url: str) -> Iterator[str]:
+    """What the app's DATABASE_URL names: the direct database, or with TEST_PGBOUNCER=1 a
+    PgBouncer in transaction mode in front of it (one per run; each server connection is
+    put on the run's schema by PgBouncer's connect_query, since a pooler cannot forward
+    the client's `options` startup parameter)."""
+    if not (TEST_PGBOUNCER and backend.startswith("postgres")):
+        yield direct_database_url
+        return
+    from tests.factories.services import PgBouncer
+
+    bouncer = PgBouncer(direct_database_url, pool_size=20).start()
+    yield bouncer.url
+    used = "login attempt" in bouncer.log()
+    bouncer.stop()
+    assert used, "TEST_PGBOUNCER=1 but no connection went through PgBouncer"
 
 
 @pytest.fixture
@@ -204,11 +227,16 @@ def settings_overrides() -> dict[str, Any]:
 
 @pytest.fixture
 def settings(
-    database_url: str, redis_url: str | None, data_dir: Path, settings_overrides: dict[str, Any]
+    database_url: str,
+    direct_database_url: str,
+    redis_url: str | None,
+    data_dir: Path,
+    settings_overrides: dict[str, Any],
 ) -> Settings:
     values: dict[str, Any] = {
         "app_env": "test",
         "database_url": database_url,
+        "direct_url": direct_database_url if direct_database_url != database_url else None,
         "redis_url": redis_url,
         "data_dir": data_dir,
         "frontend_url": "http://testserver",

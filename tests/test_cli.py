@@ -227,6 +227,21 @@ async def test_migrate_applies_to_an_empty_database_and_status_follows(cli_env, 
     assert (await mais(["migrate", "status"], env)).exit_code == 0
 
 
+async def test_migrate_downgrade_minus_one_rolls_back_as_the_runbook_says(
+    cli_env, empty_database_url
+):
+    env = cli_env | {"DATABASE_URL": empty_database_url}
+    assert (await mais(["migrate"], env)).exit_code == 0
+
+    rolled_back = await mais(["migrate", "downgrade", "-1"], env)
+
+    assert rolled_back.exit_code == 0, rolled_back.output
+    assert "behind" in rolled_back.output
+    assert (await mais(["migrate", "status"], env)).exit_code == 1
+    assert (await mais(["migrate"], env)).exit_code == 0
+    assert (await mais(["migrate", "status"], env)).exit_code == 0
+
+
 async def test_migrate_uses_direct_url_when_set(cli_env, empty_database_url):
     env = cli_env | {"DIRECT_URL": empty_database_url}
     result = await mais(["migrate", "status"], env)

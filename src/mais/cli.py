@@ -188,7 +188,8 @@ def migrate_status() -> None:
         raise typer.Exit(1)
 
 
-@migrate_app.command("downgrade")
+# `ignore_unknown_options`: a relative target such as `-1` is the argument, not an option.
+@migrate_app.command("downgrade", context_settings={"ignore_unknown_options": True})
 def migrate_downgrade(revision: Annotated[str, typer.Argument(help="Target, e.g. -1")]) -> None:
     """Roll the schema back to REVISION (e.g. `-1` for one step)."""
     from mais.migrations.runner import downgrade, status_line

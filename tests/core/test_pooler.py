@@ -19,9 +19,9 @@ pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
-def pgbouncer(database_url):
+def pgbouncer(direct_database_url):
     # One server connection for everybody: the harshest sharing a pooler can do.
-    bouncer = PgBouncer(database_url, pool_size=1).start()
+    bouncer = PgBouncer(direct_database_url, pool_size=1).start()
     yield bouncer
     bouncer.stop()
 
@@ -31,7 +31,7 @@ async def pooled(settings, container, pgbouncer):
     """A second app process whose DATABASE_URL is the pooler (DIRECT_URL stays direct)."""
     built = build_container(
         settings.model_copy(
-            update={"database_url": pgbouncer.url, "direct_url": settings.database_url}
+            update={"database_url": pgbouncer.url, "direct_url": pgbouncer.target_url}
         )
     )
     yield built

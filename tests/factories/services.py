@@ -3,6 +3,7 @@ can be killed and restarted, PgBouncer in transaction mode, and HTTP clients per
 
 from __future__ import annotations
 
+import asyncio
 import os
 import pwd
 import shutil
@@ -134,6 +135,11 @@ class PgBouncer:
             hide_password=False
         )
 
+    @property
+    def target_url(self) -> str:
+        """The database behind the pooler, reached directly (a DIRECT_URL)."""
+        return self.target.render_as_string(hide_password=False)
+
     def start(self) -> PgBouncer:
         user = self.target.username or "postgres"
         database = self.target.database
@@ -144,7 +150,10 @@ class PgBouncer:
         # parameter, which PgBouncer cannot forward: each server connection sets it instead.
         options = str(self.target.query.get("options", ""))
         schema = options.split("search_path=", 1)[1].split()[0] if "search_path=" in options else ""
-        connect_query = f" connect_query='SET search_path TO {schema}'" if schema else ""
+        setup = [f"SET search_path TO {schema}"] if schema else []
+        if "synchronous_commit=off" in options:
+            setup.append("SET synchronous_commit TO off")
+        connect_query = f" connect_query='{'; '.join(setup)}'" if setup else ""
         (self.workdir / "users.txt").write_text(f'"{user}" ""\n')
         (self.workdir / "pgbouncer.ini").write_text(
             "[databases]\n"
@@ -187,3 +196,74 @@ class PgBouncer:
     def log(self) -> str:
         path = self.workdir / "pgbouncer.log"
         return path.read_text() if path.exists() else ""
+
+
+class TcpProxy:
+    """A TCP proxy on a free port in front of `target_port`, run on the test's event loop,
+    that a test can cut (open connections reset, new ones refused: the host is gone) and
+    restore — a database server becoming unreachable without stopping it."""
+
+    def __init__(self, target_host: str, target_port: int) -> None:
+        self.target = (target_host, target_port)
+        self.port = free_port()
+        self._server: asyncio.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+
+    async def start(self) -> TcpProxy:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
+        return self
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            up_reader, up_writer = await asyncio.open_connection(*self.target)
+        except OSError:
+            writer.close()
+            return
+        self._writers |= {writer, up_writer}
+
+        async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+            try:
+                while data := await source.read(65536):
+                    sink.write(data)
+                    await sink.drain()
+            except (OSError, asyncio.CancelledError):
+                pass
+            finally:
+                sink.close()
+
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+        self._writers -= {writer, up_writer}
+
+    async def cut(self) -> None:
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()
+        for writer in list(self._writers):
+            writer.transport.abort()  # RST, like a host that went away
+        self._writers.clear()
+        if server is not None:
+            await server.wait_closed()
+
+    async def restore(self) -> None:
+        await self.start()
+
+    async def close(self) -> None:
+        await self.cut()
+
+
+def process_env(settings: Any, **extra: str) -> dict[str, str]:
+    """The environment of a MAIS process (`mais worker`, a script) that shares the test's
+    database, data directory and Redis: what a second machine of the deployment gets."""
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR")}
+    if os.environ.get("PYTHONPATH"):  # a worktree's sources instead of the installed ones
+        paths = os.environ["PYTHONPATH"].split(os.pathsep)
+        env["PYTHONPATH"] = os.pathsep.join(str(Path(p).resolve()) for p in paths)
+    env |= {
+        "APP_ENV": settings.app_env.value,
+        "DATABASE_URL": settings.database_url,
+        "DATA_DIR": str(settings.data_dir),
+        "FRONTEND_URL": settings.frontend_url or "",
+    }
+    if settings.redis_url:
+        env["REDIS_URL"] = settings.redis_url
+    return env | extra

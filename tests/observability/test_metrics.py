@@ -3,6 +3,9 @@ and bearer protection when METRICS_TOKEN is set."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from tests.factories.world import add_catalog, make_tenant
 
 
@@ -47,3 +50,31 @@ async def test_metrics_expose_queue_bookings_cache_and_pool_gauges(container, cl
         "mais_rate_limit_rejections_total",
     ):
         assert name in text
+
+
+def metric_names_in(*documents: str) -> set[str]:
+    root = Path(__file__).resolve().parents[2]
+    return {
+        name
+        for document in documents
+        for name in re.findall(r"\bmais_[a-z_]+", (root / document).read_text())
+    }
+
+
+async def test_every_metric_the_alert_rules_and_runbook_name_is_exposed(container, client):
+    """An alert on a metric that does not exist never fires: the names in
+    deploy/prometheus-alerts.yml and docs/runbook.md must all be on /metrics."""
+    named = metric_names_in("deploy/prometheus-alerts.yml", "docs/runbook.md")
+    assert len(named) >= 10
+    await client.get("/health")
+    text = (await client.get("/metrics")).text
+    exposed = set(re.findall(r"^# TYPE (mais_[a-z_]+)", text, flags=re.MULTILINE))
+    # A histogram `x` is queried as x_bucket / x_sum / x_count, a counter `x_total` as such.
+    missing = {
+        name
+        for name in named
+        if name not in exposed
+        and re.sub(r"_(bucket|sum|count)$", "", name) not in exposed
+        and name.removesuffix("_total") not in exposed
+    }
+    assert not missing, f"named but not exposed: {sorted(missing)}"

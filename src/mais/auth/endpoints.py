@@ -17,6 +17,7 @@ from mais.auth.schemas import (
 from mais.auth.service import AuthService
 from mais.core.deps import ContainerDep, SessionDep, request_client_ip
 from mais.core.openapi import AUTH_ERRORS
+from mais.core.schemas import ErrorBody
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"])
 
@@ -94,7 +95,7 @@ async def request_password_reset(
     "/password-reset/confirm",
     status_code=204,
     summary="Set a new password with the token from a reset or invitation e-mail",
-    responses=AUTH_ERRORS,
+    responses=AUTH_ERRORS | {400: {"model": ErrorBody, "description": "INVALID_RESET_TOKEN"}},
 )
 async def confirm_password_reset(
     body: PasswordResetConfirmIn, container: ContainerDep, session: SessionDep

@@ -28,4 +28,5 @@ ADMIN_ERRORS: dict[int | str, dict[str, Any]] = {
     403: _ERR | {"description": "FORBIDDEN or TENANT_INACTIVE"},
     404: _ERR | {"description": "NOT_FOUND (also for another tenant's ids)"},
     422: _ERR | {"description": "VALIDATION_ERROR with field details"},
+    429: _ERR | {"description": "RATE_LIMITED (with Retry-After)"},
 }

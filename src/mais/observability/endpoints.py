@@ -32,8 +32,8 @@ async def metrics(request: Request, container: ContainerDep) -> Response:
         oldest = await operations.oldest_pending_job()
         bookings = await operations.bookings_by_status()
         failed_webhooks = await operations.failed_webhook_events()
-    gauges["mais_jobs"] = (
-        "Background jobs by status.",
+    gauges["mais_job_queue"] = (
+        "Background jobs by status (queue depth: pending; dead: gave up).",
         [({"status": s}, n) for s, n in jobs.items()],
     )
     age = (utcnow() - oldest).total_seconds() if oldest else 0.0

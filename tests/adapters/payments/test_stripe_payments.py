@@ -18,6 +18,7 @@ from mais.bookings.service import BookingService
 from mais.jobs.worker import JobWorker
 from mais.models import Booking, Refund, Tenant
 from mais.payments.connect_service import ConnectService
+from tests.factories.services import free_port
 from tests.factories.world import (
     add_catalog,
     checkout_body,
@@ -165,6 +166,43 @@ async def test_a_stripe_timeout_is_503_and_leaves_no_hold(container, client, fak
     assert response.json()["error"] == "PAYMENT_PROVIDER_UNAVAILABLE"
     assert response.headers["retry-after"] == "30"
     assert await _bookings(container) == 0
+
+
+@pytest.mark.parametrize("outage", ["timeout", "server_error", "unreachable"])
+async def test_after_a_stripe_outage_the_same_idempotency_key_books_the_date(
+    container, client, fake_stripe, outage
+):
+    """The customer's retry (same Idempotency-Key, as the widget sends) is not answered
+    with the stored failure nor refused as a reused key: the failed attempt left nothing."""
+    await container.payments.close()
+    api_base = f"http://127.0.0.1:{free_port()}" if outage == "unreachable" else fake_stripe.url
+    container.payments = StripePayments(
+        SECRET_KEY, api_base=api_base, timeout_seconds=0.3, max_network_retries=0
+    )
+    tenant = await _onboarded(container)
+    day = days_ahead(container, 34)
+    body = checkout_body(tenant, day)
+    headers = tenant.headers | {"Idempotency-Key": "retry-after-outage-1"}
+    fake_stripe.mode, fake_stripe.delay = ("slow", 1.5) if outage == "timeout" else (outage, 0)
+
+    failed = await client.post("/v1/bookings/checkout", json=body, headers=headers)
+
+    assert failed.status_code == 503
+    assert failed.json()["error"] == "PAYMENT_PROVIDER_UNAVAILABLE"
+    assert "Traceback" not in failed.text
+    assert await _bookings(container) == 0
+    free = await client.get("/v1/availability", params={"date": day.isoformat()}, headers=headers)
+    assert free.json()["available"] is True
+
+    await container.payments.close()
+    container.payments = StripePayments(SECRET_KEY, api_base=fake_stripe.url)
+    fake_stripe.mode = "ok"
+    retried = await client.post("/v1/bookings/checkout", json=body, headers=headers)
+
+    assert retried.status_code == 201, retried.text
+    assert await _bookings(container) == 1
+    taken = await client.get("/v1/availability", params={"date": day.isoformat()}, headers=headers)
+    assert taken.json()["reason"] == "held"
 
 
 async def _confirmed_through_stripe(container, client, tenant) -> str:
