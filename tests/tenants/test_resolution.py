@@ -90,10 +90,20 @@ async def test_malformed_key_is_401_invalid_tenant_key(client, key):
 async def test_well_formed_unknown_key_is_401_tenant_not_found(container, client):
     tenant = await make_tenant(container, "known-one")
     forged = tenant.public_key[:-4] + ("0000" if not tenant.public_key.endswith("0000") else "1111")
-    for key in (forged, "pk_live_nobody-here_0123456789abcdef", "sk_live_known-one_" + "ab" * 24):
+    for key in (forged, "pk_live_nobody-here_0123456789abcdef"):
         response = await client.get("/v1/packages", headers={"X-Tenant-Key": key})
         assert response.status_code == 401
         assert response.json()["error"] == "TENANT_NOT_FOUND"
+
+
+async def test_a_secret_key_is_refused_by_the_public_api_even_when_valid(container, client):
+    tenant = await make_tenant(container, "secretive-co")
+    for key in (tenant.secret_key, "sk_live_secretive-co_" + "ab" * 24):
+        response = await client.get("/v1/packages", headers={"X-Tenant-Key": key})
+        assert response.status_code == 401
+        assert response.json()["error"] == "INVALID_TENANT_KEY"
+        assert "public key" in response.json()["message"]
+    assert (await client.get("/v1/packages", headers=tenant.headers)).status_code == 200
 
 
 async def test_suspended_tenant_is_403_tenant_inactive_and_reactivation_restores(container, client):
@@ -111,10 +121,11 @@ async def test_suspended_tenant_is_403_tenant_inactive_and_reactivation_restores
     assert (await client.get("/v1/packages", headers=tenant.headers)).status_code == 200
 
 
-async def test_secret_key_identifies_the_tenant_too(container, client):
+async def test_secret_key_identifies_the_tenant_too(container):
+    # For server-to-server calls (`Authorization: Bearer sk_live_...`), not the public API.
     tenant = await make_tenant(container, "server-side")
-    response = await client.get("/v1/packages", headers={"X-Tenant-Key": tenant.secret_key})
-    assert response.status_code == 200
+    resolved = await container.resolver.resolve_key(tenant.secret_key)
+    assert resolved.id == tenant.id
 
 
 # --- no database query per request --------------------------------------------------------

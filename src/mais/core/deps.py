@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mais.core.context import tenant_slug_var
 from mais.core.db import commit, rollback
 from mais.core.http import client_ip
+from mais.tenants.keys import KeyShape, shape_of
+from mais.tenants.resolver import InvalidTenantKey
 
 if TYPE_CHECKING:
     from mais.container import Container
@@ -59,7 +61,14 @@ class PublicCall:
 async def _public_call(request: Request) -> PublicCall:
     """Resolve the tenant of `X-Tenant-Key`, after the per-tenant, per-client rate limit."""
     container = get_container(request)
-    tenant = await container.resolver.resolve_key(request.headers.get("x-tenant-key"))
+    raw = request.headers.get("x-tenant-key")
+    if raw and shape_of(raw) is KeyShape.secret:
+        # Public calls come from browsers: a secret key sent here is already exposed.
+        raise InvalidTenantKey(
+            "X-Tenant-Key takes the tenant's public key (pk_live_...); "
+            "never send the secret key from a browser."
+        )
+    tenant = await container.resolver.resolve_key(raw)
     request.state.tenant = tenant
     tenant_slug_var.set(tenant.slug)
     await container.rate_limiter.check_api(str(tenant.id), request_client_ip(request))
