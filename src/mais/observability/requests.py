@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from functools import cache
+from typing import Any
+
 from starlette.types import Scope
 
 from mais.observability.logging import request_log
@@ -16,11 +19,30 @@ def route_template(scope: Scope) -> str:
     return str(path) if path else "unmatched"
 
 
+# The labelled children of the request metrics, looked up once per label set: `labels()`
+# validates and locks on every call, and this runs for every request. Bounded, because
+# the labels are route templates and status codes, never raw paths.
+@cache
+def _request_counter(method: str, route: str, status: int) -> Any:
+    return REQUESTS.labels(method, route, str(status))
+
+
+@cache
+def _latency_histogram(method: str, route: str) -> Any:
+    return LATENCY.labels(method, route)
+
+
+# Clients may send any method token; anything else is one label, not one per invention.
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
 def record_request(scope: Scope, status: int, duration: float) -> None:
     route = route_template(scope)
     method = scope.get("method", "")
-    REQUESTS.labels(method, route, str(status)).inc()
-    LATENCY.labels(method, route).observe(duration)
+    if method not in _METHODS:
+        method = "OTHER"
+    _request_counter(method, route, status).inc()
+    _latency_histogram(method, route).observe(duration)
     state = scope.get("state") or {}
     request_log.info(
         method=method,
