@@ -38,6 +38,7 @@ async def test_every_tenant_page_renders(alpha_browser: Browser, container, alph
         assert response.headers["x-frame-options"] == "DENY"
         assert response.headers["cache-control"] == "no-store"
         assert "support@" in response.text or "mailto:" in response.text
+        assert 'href="/help"' in response.text, path  # the tenant guides
 
 
 async def test_home_shows_upcoming_bookings_month_figures_and_checklist(
