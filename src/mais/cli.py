@@ -118,6 +118,8 @@ def _print_banner(settings: Settings, report: Any) -> None:
         f"  Platform admin    {base}/admin/login    {report.admin_email} / "
         f"{report.admin_password or '(ADMIN_PASSWORD)'}",
         f"  Dev mailbox       {base}/dev/mailbox   (e-mails written to the outbox)",
+        f"  Tenant guides     {base}/help",
+        f"  API reference     {base}/docs",
         f"  Health            {base}/health",
         f"  Demo public key   {report.demo_public_key}",
         f"  Try               curl -H 'X-Tenant-Key: {report.demo_public_key}' {base}/v1/packages",
