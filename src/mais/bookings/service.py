@@ -541,16 +541,7 @@ class BookingService:
         booking.confirmed_at = self._now()
         booking.payment_intent_id = paid.payment_intent_id
         await self.session.flush()
-        record(
-            self.session,
-            STRIPE,
-            "booking.confirmed",
-            "booking",
-            booking.id,
-            tenant_id=self.tenant_id,
-            before=before,
-            after=_state(booking),
-        )
+        self._audit_booking(STRIPE, "booking.confirmed", booking, before)
         await enqueue_booking_notifications(self.session, booking, BookingEvent.confirmed)
 
     async def _schedule_auto_refund(self, booking: Booking, payment: Payment) -> None:
@@ -583,16 +574,7 @@ class BookingService:
         before = _state(booking)
         booking.status = BookingStatus.expired
         await self.session.flush()
-        record(
-            self.session,
-            actor,
-            "booking.expired",
-            "booking",
-            booking.id,
-            tenant_id=self.tenant_id,
-            before=before,
-            after=_state(booking) | {"cause": cause},
-        )
+        self._audit_booking(actor, "booking.expired", booking, before, {"cause": cause})
         return True
 
     async def complete(self, booking_id: uuid.UUID) -> bool:
@@ -607,16 +589,7 @@ class BookingService:
         before = _state(booking)
         booking.status = BookingStatus.completed
         await self.session.flush()
-        record(
-            self.session,
-            BOOKING_COMPLETER,
-            "booking.completed",
-            "booking",
-            booking.id,
-            tenant_id=self.tenant_id,
-            before=before,
-            after=_state(booking),
-        )
+        self._audit_booking(BOOKING_COMPLETER, "booking.completed", booking, before)
         return True
 
     # --- admin changes ------------------------------------------------------------------
@@ -637,15 +610,8 @@ class BookingService:
         booking.canceled_at = self._now()
         booking.cancel_reason = (reason or "").strip()[:500] or None
         await self.session.flush()
-        record(
-            self.session,
-            actor,
-            "booking.canceled",
-            "booking",
-            booking.id,
-            tenant_id=self.tenant_id,
-            before=before,
-            after=_state(booking) | {"reason": booking.cancel_reason},
+        self._audit_booking(
+            actor, "booking.canceled", booking, before, {"reason": booking.cancel_reason}
         )
         if was == BookingStatus.confirmed:
             await enqueue_booking_notifications(self.session, booking, BookingEvent.canceled)
@@ -724,26 +690,15 @@ class BookingService:
             raise PaymentProviderUnavailableError() from exc
         except PaymentProviderError as exc:
             raise PaymentProviderFailed(f"The payment provider refused the refund: {exc}") from exc
-        refund = Refund(
-            payment_id=payment.id,
-            amount_cents=amount,
-            application_fee_refunded_cents=fee_back,
+        refund, before = await self._add_refund(
+            booking,
+            payment,
+            amount=amount,
+            fee_back=fee_back,
             processor_refund_id=result.id,
             status=result.status,
             reason=event.value,
-            created_at=self._now(),
         )
-        refund.tenant_id = self.tenant_id
-        self.session.add(refund)
-        before = _state(booking)
-        payment.refunded_cents += amount
-        payment.application_fee_refunded_cents += fee_back
-        full = payment.refunded_cents >= payment.amount_cents
-        payment.status = PaymentStatus.refunded if full else PaymentStatus.partially_refunded
-        booking.refunded_cents += amount
-        if full and self._payment_is_the_bookings(booking, payment):
-            booking.status = BookingStatus.refunded
-        await self.session.flush()
         record(
             self.session,
             actor,
@@ -758,18 +713,66 @@ class BookingService:
                 "processorRefundId": result.id,
             },
         )
+        self._audit_booking(actor, "booking.refunded", booking, before)
+        await enqueue_booking_notifications(self.session, booking, event, occurrence=str(refund.id))
+        return refund
+
+    def _audit_booking(
+        self,
+        actor: Actor,
+        action: str,
+        booking: Booking,
+        before: dict[str, Any],
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        """The audit entry of a booking's state change: its state before and after."""
+        after = _state(booking) | (extra or {})
         record(
             self.session,
             actor,
-            "booking.refunded",
+            action,
             "booking",
             booking.id,
             tenant_id=self.tenant_id,
             before=before,
-            after=_state(booking),
+            after=after,
         )
-        await enqueue_booking_notifications(self.session, booking, event, occurrence=str(refund.id))
-        return refund
+
+    async def _add_refund(
+        self,
+        booking: Booking,
+        payment: Payment,
+        *,
+        amount: int,
+        fee_back: int,
+        processor_refund_id: str | None,
+        status: str,
+        reason: str,
+    ) -> tuple[Refund, dict[str, Any]]:
+        """Record `amount` refunded on `payment`: the Refund row, the payment's and the
+        booking's refunded amounts, and `refunded` once the booking's own payment is fully
+        refunded. Returns the row and the booking's state before, for the audit."""
+        refund = Refund(
+            payment_id=payment.id,
+            amount_cents=amount,
+            application_fee_refunded_cents=fee_back,
+            processor_refund_id=processor_refund_id,
+            status=status,
+            reason=reason,
+            created_at=self._now(),
+        )
+        refund.tenant_id = self.tenant_id
+        self.session.add(refund)
+        before = _state(booking)
+        payment.refunded_cents += amount
+        payment.application_fee_refunded_cents += fee_back
+        full = payment.refunded_cents >= payment.amount_cents
+        payment.status = PaymentStatus.refunded if full else PaymentStatus.partially_refunded
+        booking.refunded_cents += amount
+        if full and self._payment_is_the_bookings(booking, payment):
+            booking.status = BookingStatus.refunded
+        await self.session.flush()
+        return refund, before
 
     @staticmethod
     def _payment_is_the_bookings(booking: Booking, payment: Payment) -> bool:
@@ -825,26 +828,15 @@ class BookingService:
             refunded_cents=payment.refunded_cents,
             amount=extra,
         )
-        refund = Refund(
-            payment_id=payment.id,
-            amount_cents=extra,
-            application_fee_refunded_cents=fee_back,
+        _, before = await self._add_refund(
+            booking,
+            payment,
+            amount=extra,
+            fee_back=fee_back,
             processor_refund_id=new_ids[-1] if new_ids else None,
             status="succeeded",
             reason="refunded at Stripe",
-            created_at=self._now(),
         )
-        refund.tenant_id = self.tenant_id
-        self.session.add(refund)
-        before = _state(booking)
-        payment.refunded_cents += extra
-        payment.application_fee_refunded_cents += fee_back
-        full = payment.refunded_cents >= payment.amount_cents
-        payment.status = PaymentStatus.refunded if full else PaymentStatus.partially_refunded
-        booking.refunded_cents += extra
-        if full and self._payment_is_the_bookings(booking, payment):
-            booking.status = BookingStatus.refunded
-        await self.session.flush()
         record(
             self.session,
             STRIPE,
@@ -854,16 +846,7 @@ class BookingService:
             tenant_id=self.tenant_id,
             after={"amountCents": extra, "feeRefundedCents": fee_back, "source": "stripe"},
         )
-        record(
-            self.session,
-            STRIPE,
-            "booking.refunded",
-            "booking",
-            booking.id,
-            tenant_id=self.tenant_id,
-            before=before,
-            after=_state(booking),
-        )
+        self._audit_booking(STRIPE, "booking.refunded", booking, before)
         await enqueue_booking_notifications(
             self.session,
             booking,
