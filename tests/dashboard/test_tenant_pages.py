@@ -227,7 +227,9 @@ async def test_bookings_list_filters_search_paginates_and_exports(
     alpha_browser: Browser, container, alpha
 ):
     await add_booking(container, alpha, couple_name="=HYPERLINK(1)", email="ada@example.com")
-    await add_booking(container, alpha, couple_name="Bea & Cy", status="canceled")
+    await add_booking(
+        container, alpha, couple_name="Bea & Cy", email="bea@example.com", status="canceled"
+    )
     listed = await alpha_browser.get("/tenant/bookings")
     assert "2 bookings" in listed.text
     assert "1 booking." in (await alpha_browser.get("/tenant/bookings?status=canceled")).text
