@@ -12,6 +12,7 @@ from mais.adapters.email import EmailPort
 from mais.adapters.email.outbox import OutboxEmail
 from mais.adapters.payments import MockPayments, PaymentsPort
 from mais.adapters.storage import LocalStorage, Storage
+from mais.core.changes import marks_cache_tokens
 from mais.core.clock import Clock
 from mais.core.db import Database
 from mais.core.http import Network, parse_networks
@@ -115,6 +116,7 @@ def build_container(settings: Settings) -> Container:
         on_slow_query=SLOW_QUERIES.inc,
     )
     cache, shared_cache = build_cache(settings)
+    db.change_listeners.append(marks_cache_tokens(cache))
     clock = Clock()
     return Container(
         settings=settings,

@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, inspect, pool
 from sqlalchemy.exc import IntegrityError
 
 from mais.core.db import connect_args, sync_url
+from mais.migrations import MIGRATION_ONLY_INDEXES, include_object
 from mais.migrations.runner import current_revision, downgrade, head_revision, status_line, upgrade
 from mais.models import Base, Booking, Customer, Payment, WebhookEvent, utcnow
 from tests.factories.world import add_catalog, make_tenant
@@ -49,7 +50,9 @@ def test_migrated_schema_matches_the_models_exactly(empty_database_url):
     engine = _engine(empty_database_url)
     try:
         with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            context = MigrationContext.configure(
+                connection, opts={"compare_type": True, "include_object": include_object}
+            )
             differences = compare_metadata(context, Base.metadata)
     finally:
         engine.dispose()
@@ -160,3 +163,27 @@ async def test_webhook_event_is_unique_per_source_and_event_id(container):
     await _insert(container, event("stripe"), event("other"))
     with pytest.raises(IntegrityError):
         await _insert(container, event("stripe"))
+
+
+def _booking_indexes(url: str) -> set[str]:
+    engine = _engine(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.exec_driver_sql(
+                "SELECT indexname FROM pg_indexes "
+                "WHERE schemaname = current_schema() AND tablename = 'bookings'"
+            )
+            return {row[0] for row in rows}
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_booking_search_gets_trigram_indexes_that_downgrade_removes(empty_database_url):
+    upgrade(empty_database_url)
+    assert _booking_indexes(empty_database_url) >= MIGRATION_ONLY_INDEXES
+
+    downgrade(empty_database_url, "0001")
+    remaining = _booking_indexes(empty_database_url)
+    assert "ix_bookings_tenant_event_date" in remaining
+    assert not MIGRATION_ONLY_INDEXES & remaining

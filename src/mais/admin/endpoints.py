@@ -114,7 +114,7 @@ async def list_tenant_bookings(
 ) -> BookingPage:
     tenant = await _service(admin, container, session).tenant(tenant_id)
     return await bookings_admin.BookingAdminService(session, tenant.id).list_page(
-        filters, page, page_size
+        filters, page, page_size, cache=container.cache
     )
 
 

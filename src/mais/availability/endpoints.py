@@ -26,7 +26,8 @@ async def get_availability(
     session: SessionDep,
     day: Annotated[date, Query(alias="date", description="YYYY-MM-DD, the tenant's calendar date")],
 ) -> DayAvailabilityOut:
-    reason = await AvailabilityService.of(api.container, session, api.tenant).reason_for(day)
+    service = AvailabilityService.of(api.container, session, api.tenant, cached=True)
+    reason = await service.reason_for(day)
     return DayAvailabilityOut(date=day, available=reason is None, reason=reason)
 
 
@@ -42,7 +43,7 @@ async def list_unavailable_dates(
     start: Annotated[date, Query(alias="startDate")],
     end: Annotated[date, Query(alias="endDate")],
 ) -> UnavailableDatesOut:
-    service = AvailabilityService.of(api.container, session, api.tenant)
+    service = AvailabilityService.of(api.container, session, api.tenant, cached=True)
     found = await service.unavailable_between(start, end)
     return UnavailableDatesOut(
         dates=[UnavailableDateOut(date=d, reason=r) for d, r in sorted(found.items())]

@@ -14,13 +14,12 @@ from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mais.adapters.cache import Cache
 from mais.availability.calendar_busy import CalendarBusyDays
-from mais.availability.repository import BlackoutRepository
-from mais.bookings.repository import BookingRepository
+from mais.availability.occupancy import cached_occupied, read_occupied
 from mais.calendar.service import calendar_id_for
 from mais.core.clock import local_date
 from mais.core.errors import ValidationFailed
-from mais.models import BookingStatus
 
 if TYPE_CHECKING:
     from mais.container import Container
@@ -129,12 +128,14 @@ class AvailabilityService:
         now: datetime,
         busy_days: CalendarBusyDays,
         calendar_id: str | None,
+        occupancy_cache: Cache | None = None,
     ) -> None:
         self.session = session
         self.tenant = tenant
         self.now = now
         self.busy_days = busy_days
         self.calendar_id = calendar_id
+        self.occupancy_cache = occupancy_cache
         self.window = BookingWindow.at(
             now,
             timezone=tenant.timezone,
@@ -144,8 +145,15 @@ class AvailabilityService:
 
     @classmethod
     def of(
-        cls, container: Container, session: AsyncSession, tenant: TenantCalendarView
+        cls,
+        container: Container,
+        session: AsyncSession,
+        tenant: TenantCalendarView,
+        *,
+        cached: bool = False,
     ) -> AvailabilityService:
+        """`cached`: read occupied dates through the cache (`availability.occupancy`), for
+        answers shown to people; a decision that writes (holding a date) reads live."""
         return cls(
             session,
             tenant,
@@ -153,6 +161,7 @@ class AvailabilityService:
             busy_days=CalendarBusyDays(container.calendar, container.cache),
             # The calendar the sync jobs write to; None: no calendar, nothing to read.
             calendar_id=calendar_id_for(tenant, container.settings, container.calendar),
+            occupancy_cache=container.cache if cached else None,
         )
 
     async def facts_between(self, start: date, end: date) -> DayFacts:
@@ -162,16 +171,18 @@ class AvailabilityService:
         lo, hi = max(start, self.window.first_bookable), min(end, self.window.last_bookable)
         if lo > hi:
             return facts
-        bookings = BookingRepository(self.session, self.tenant.id)
-        for row in await bookings.occupied_between(lo, hi):
-            if row.status == BookingStatus.confirmed:
-                facts.booked.add(row.event_date)
-            elif row.hold_expires_at is None or row.hold_expires_at > self.now:
-                # A hold past its expiry no longer blocks, even before the sweep releases it.
-                facts.held.add(row.event_date)
-        facts.blackout = await BlackoutRepository(self.session, self.tenant.id).dates_between(
-            lo, hi
-        )
+        if self.occupancy_cache is None:
+            occupied = await read_occupied(self.session, self.tenant.id, lo, hi)
+        else:
+            occupied = await cached_occupied(
+                self.occupancy_cache, self.session, self.tenant.id, lo, hi
+            )
+        facts.booked = occupied.booked
+        # A hold past its expiry no longer blocks, even before the sweep releases it.
+        facts.held = {
+            day for day, expires in occupied.holds.items() if expires is None or expires > self.now
+        }
+        facts.blackout = occupied.blackout
         facts.calendar = await self.busy_days.busy_between(
             self.tenant.id, self.calendar_id, lo, hi, self.tenant.timezone
         )

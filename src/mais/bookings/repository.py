@@ -8,6 +8,7 @@ must find which tenant a session, payment intent or booking belongs to."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from mais.core.changes import record_model_change
 from mais.core.repository import TenantScopedRepository, escape_like, parse_uuid
 from mais.models import (
     DATE_BLOCKING_STATUSES,
@@ -67,6 +69,13 @@ class BookingFilters:
     event_from: date | None = None
     event_to: date | None = None
     search: str | None = None  # part of the couple's name or e-mail, any case
+
+    def fingerprint(self) -> str:
+        """A short stable name of these filters (a cache key part)."""
+        described = repr(
+            (sorted(self.statuses), self.event_from, self.event_to, (self.search or "").lower())
+        )
+        return hashlib.blake2b(described.encode(), digest_size=12).hexdigest()
 
 
 # What the CSV export reads of each booking.
@@ -343,7 +352,10 @@ class BookingLookup:
             .returning(Booking.id, Booking.tenant_id)
             .execution_options(synchronize_session=False)
         )
-        return [BookingRef(row.id, row.tenant_id) for row in result]
+        expired = [BookingRef(row.id, row.tenant_id) for row in result]
+        for ref in expired:
+            record_model_change(self.session, Booking, ref.tenant_id)
+        return expired
 
     async def confirmed_dated_until(self, last_day: date) -> list[DatedBookingRef]:
         """Confirmed bookings dated on or before `last_day`, across tenants, oldest first,

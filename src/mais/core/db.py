@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -25,6 +26,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from mais.core.changes import ChangeListener, take_changes
 from mais.core.context import request_path_var
 
 log = logging.getLogger("mais.db")
@@ -155,15 +157,20 @@ def after_rollback(session: AsyncSession, callback: AfterCommit) -> None:
 
 
 async def commit(session: AsyncSession) -> None:
-    """Commit, then run the after-commit callbacks; a failing callback is logged, not raised,
-    because the data it follows is already safely stored."""
+    """Commit, announce the tenant changes it made (`mais.core.changes`), then run the
+    after-commit callbacks; a failing listener or callback is logged, not raised, because
+    the data it follows is already safely stored."""
     await session.commit()
     session.info.pop("after_rollback", None)
+    changes = take_changes(session)
+    listeners: list[ChangeListener] = session.info.get("change_listeners", []) if changes else []
+    await _run([partial(listener, changes) for listener in listeners], "change-listener")
     await _run(session.info.pop("after_commit", []), "after-commit")
 
 
 async def rollback(session: AsyncSession) -> None:
     session.info.pop("after_commit", None)
+    take_changes(session)
     undo: list[AfterCommit] = session.info.pop("after_rollback", [])
     await session.rollback()
     await _run(undo, "after-rollback")
@@ -199,7 +206,11 @@ class Database:
         self.slow_queries = 0
         self._on_slow_query = on_slow_query
         install_slow_query_log(self.engine.sync_engine, slow_query_ms, self._count_slow)
-        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Called with the tenant changes of every committed session of this database.
+        self.change_listeners: list[ChangeListener] = []
+        self.sessionmaker = async_sessionmaker(
+            self.engine, expire_on_commit=False, info={"change_listeners": self.change_listeners}
+        )
 
     @property
     def is_sqlite(self) -> bool:

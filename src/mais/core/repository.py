@@ -14,6 +14,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Delete, Select, Update, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mais.core.changes import record_model_change
 from mais.core.errors import NotFound
 from mais.models.base import Base
 
@@ -51,10 +52,15 @@ class TenantScopedRepository(Generic[M]):
         """`SELECT <entities or model> ... WHERE tenant_id = :tenant`."""
         return select(*(entities or (self.model,))).where(self._tenant_column == self.tenant_id)
 
+    # Bulk statements bypass the unit of work, so they record the tenant's change here
+    # (`mais.core.changes`); a statement built and never run costs one needless token.
+
     def scoped_update(self) -> Update:
+        record_model_change(self.session, self.model, self.tenant_id)
         return update(self.model).where(self._tenant_column == self.tenant_id)
 
     def scoped_delete(self) -> Delete:
+        record_model_change(self.session, self.model, self.tenant_id)
         return delete(self.model).where(self._tenant_column == self.tenant_id)
 
     async def get(self, id_: str | uuid.UUID, *options: Any) -> M | None:

@@ -291,7 +291,7 @@ async def tenant_bookings(
     q = query.get("q", "")[:200]
     filters = booking_filters(status=status if status in BookingStatus.__members__ else None, q=q)
     listing = await bookings_admin.BookingAdminService(session, tenant.id).list_page(
-        filters, page, PAGE_SIZE
+        filters, page, PAGE_SIZE, cache=container.cache
     )
     return render(
         request,

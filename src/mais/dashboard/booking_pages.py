@@ -70,7 +70,7 @@ async def bookings_page(
 ) -> Response:
     filters, values, problems = _filters_from_query(request)
     listing = await bookings_admin.BookingAdminService(session, tenant_of(user).id).list_page(
-        filters, page, PAGE_SIZE
+        filters, page, PAGE_SIZE, cache=container.cache
     )
     kept = urlencode({k: v for k, v in values.items() if v})
     return render(

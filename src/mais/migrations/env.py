@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 
 from mais.core.db import connect_args, sync_url
+from mais.migrations import include_object
 from mais.models import Base
 
 config = context.config
@@ -21,6 +22,7 @@ def run() -> None:
             target_metadata=Base.metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_object=include_object,
         )
         with context.begin_transaction():
             context.run_migrations()

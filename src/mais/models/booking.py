@@ -9,6 +9,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from mais.core.changes import BOOKINGS
 from mais.models.base import Base, IdMixin, TenantScoped, TimestampMixin
 
 
@@ -37,6 +38,7 @@ class Customer(IdMixin, TimestampMixin, TenantScoped, Base):
 
 class Booking(IdMixin, TimestampMixin, TenantScoped, Base):
     __tablename__ = "bookings"
+    __change_topic__ = BOOKINGS  # cached availability and counts follow it (core.changes)
     __table_args__ = (
         CheckConstraint(
             "status IN ('held', 'confirmed', 'canceled', 'refunded', 'completed', 'expired')",

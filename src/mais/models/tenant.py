@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import CheckConstraint, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from mais.core.changes import BOOKINGS
 from mais.models.base import Base, IdMixin, TenantScoped, TimestampMixin
 
 
@@ -107,6 +108,7 @@ class TenantSecret(IdMixin, TimestampMixin, TenantScoped, Base):
 
 class BlackoutDate(IdMixin, TenantScoped, Base):
     __tablename__ = "blackout_dates"
+    __change_topic__ = BOOKINGS  # cached availability follows it (core.changes)
     __table_args__ = (UniqueConstraint("tenant_id", "date"),)
 
     date: Mapped[date] = mapped_column()

@@ -467,13 +467,14 @@ PageSize = Annotated[int, Query(alias="pageSize", ge=1, le=100)]
 @router.get("/bookings", response_model=BookingPage, summary="Bookings, filtered and paginated")
 async def list_bookings(
     admin: TenantAdminAuth,
+    container: ContainerDep,
     session: SessionDep,
     filters: BookingFiltersDep,
     page: Page = 1,
     page_size: PageSize = 25,
 ) -> BookingPage:
     return await bookings_admin.BookingAdminService(session, admin.tenant.id).list_page(
-        filters, page, page_size
+        filters, page, page_size, cache=container.cache
     )
 
 

@@ -270,7 +270,7 @@ class WidgetService:
         asked_month: date | None,
         selected: date | None,
     ) -> tuple[CalendarMonth, BookingWindow]:
-        availability = AvailabilityService.of(self.container, session, tenant)
+        availability = AvailabilityService.of(self.container, session, tenant, cached=True)
         first = initial_month(availability.window, selected, asked_month)
         unavailable = await availability.unavailable_between(first, month_end(first))
         grid = month_grid(first, availability.window, unavailable, selected)
@@ -279,7 +279,8 @@ class WidgetService:
     async def date_problem(
         self, session: AsyncSession, tenant: TenantContext, day: date
     ) -> UnavailableReason | None:
-        return await AvailabilityService.of(self.container, session, tenant).reason_for(day)
+        availability = AvailabilityService.of(self.container, session, tenant, cached=True)
+        return await availability.reason_for(day)
 
     # --- holding a date -------------------------------------------------------------------
 
