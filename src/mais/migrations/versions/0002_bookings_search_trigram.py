@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
@@ -66,9 +67,14 @@ def upgrade() -> None:
     if schema is None:
         return
     for name, column in TRIGRAM_INDEXES.items():
-        op.execute(
-            f"CREATE INDEX IF NOT EXISTS {name} ON bookings "
-            f"USING gin (lower({column}) {schema}.gin_trgm_ops)"
+        lowered = f"{column}_lower"
+        op.create_index(
+            name,
+            "bookings",
+            [sa.func.lower(sa.column(column)).label(lowered)],
+            postgresql_using="gin",
+            postgresql_ops={lowered: f"{schema}.gin_trgm_ops"},
+            if_not_exists=True,
         )
 
 
@@ -76,5 +82,5 @@ def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
     for name in TRIGRAM_INDEXES:
-        op.execute(f"DROP INDEX IF EXISTS {name}")
+        op.drop_index(name, table_name="bookings", if_exists=True)
     # pg_trgm itself stays: other databases' objects or other tools may use it.
