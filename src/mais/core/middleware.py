@@ -4,10 +4,11 @@ BaseHTTPMiddleware) because it sits on the hot path of every request."""
 
 from __future__ import annotations
 
+import itertools
 import logging
+import os
 import re
 import time
-import uuid
 from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -70,7 +71,7 @@ class RequestContextMiddleware:
             return
 
         started = time.perf_counter()
-        request_id = _incoming_request_id(scope) or uuid.uuid4().hex
+        request_id = _incoming_request_id(scope) or _request_ids.new()
         scope.setdefault("state", {})["request_id"] = request_id
         token = request_id_var.set(request_id)
         path_token = request_path_var.set(scope["path"])
@@ -174,6 +175,24 @@ class RequestContextMiddleware:
             request_path_var.reset(path_token)
 
 
+# Request ids must be unique, not secret: a random per-process prefix and a counter (a
+# uuid4 per request cost a system call for randomness on every request, measured).
+class _RequestIds:
+    def __init__(self) -> None:
+        self.reseed()
+
+    def reseed(self) -> None:
+        self.prefix = os.urandom(8).hex()
+        self.counter = itertools.count()
+
+    def new(self) -> str:
+        return f"{self.prefix}{next(self.counter):016x}"
+
+
+_request_ids = _RequestIds()
+os.register_at_fork(after_in_child=_request_ids.reseed)  # a forked worker gets its own prefix
+
+
 def _too_large(limit: int) -> str:
     return f"The request body is larger than {limit // 1024} KB."
 
@@ -205,10 +224,24 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
+# What an answer that sets none of these headers itself (every JSON answer) gets, built once.
+_MANAGED_HEADERS = frozenset(
+    {name for name, _ in BASE_SECURITY_HEADERS}
+    | {b"content-security-policy", b"x-frame-options", b"strict-transport-security"}
+)
+_API_DEFAULTS = [*BASE_SECURITY_HEADERS, (b"content-security-policy", API_CSP)]
+_API_DEFAULTS.append((b"x-frame-options", b"DENY"))
+_API_DEFAULTS_HTTPS = [*_API_DEFAULTS, HSTS]
+
+
 def _with_security_headers(
     headers: list[tuple[bytes, bytes]], request_id: str, https: bool
 ) -> list[tuple[bytes, bytes]]:
     present = {name.lower() for name, _ in headers}
+    if present.isdisjoint(_MANAGED_HEADERS):
+        headers.append((b"x-request-id", request_id.encode()))
+        headers.extend(_API_DEFAULTS_HTTPS if https else _API_DEFAULTS)
+        return headers
     headers.append((b"x-request-id", request_id.encode()))
     for name, value in BASE_SECURITY_HEADERS:
         if name not in present:
