@@ -5,6 +5,7 @@ GET /v1/packages. Prints requests/s, P50/P95/P99, errors, the cache hit rate fro
 
     python bench/catalog.py [--duration 30] [--connections 10] [--workers 2]
     python bench/catalog.py --soak 600     # 10 minutes of load; each worker's memory over time
+    python bench/catalog.py --tenants 100 --packages 100 --spread   # scaling: every key in turn
 
 Needs `wrk` (Debian package) and local PostgreSQL and Redis (BENCH_DATABASE_URL,
 BENCH_REDIS_URL override the defaults)."""
@@ -78,6 +79,10 @@ def main() -> None:
     parser.add_argument("--tenants", type=int, default=3)
     parser.add_argument("--packages", type=int, default=5)
     parser.add_argument(
+        "--spread", action="store_true",
+        help="load every tenant's key in turn instead of the first tenant's (scaling runs)",
+    )  # fmt: skip
+    parser.add_argument(
         "--soak", type=int, default=0, metavar="SECONDS",
         help="instead of the comparison, load this long and report each worker's memory",
     )  # fmt: skip
@@ -94,8 +99,13 @@ def main() -> None:
         request = urllib.request.Request(url, headers={"X-Tenant-Key": key})
         body = urllib.request.urlopen(request, timeout=5).read()
         headers = {"X-Tenant-Key": key}
+        load: dict[str, Any] = {"headers": headers}
+        if args.spread:
+            keys_file = logs / "keys.txt"
+            keys_file.write_text("".join(t["public_key"] + "\n" for t in prepared.tenants))
+            load = {"script": "keys.lua", "script_args": [str(keys_file)]}
         # Warm-up: every worker has the key and the page.
-        wrk(url, connections=args.connections, duration=3, headers=headers)
+        wrk(url, connections=args.connections, duration=3, **load)
         subprocess.run(["redis-cli", "-u", REDIS_URL, "del", "mais:cache:stats"], check=True,
                        capture_output=True)  # fmt: skip
         time.sleep(1.5)
@@ -105,7 +115,7 @@ def main() -> None:
             print_report({"workers": args.workers, "connections": args.connections,
                           "soak": report, "worker_restarts": restarts})  # fmt: skip
             return
-        ours = wrk(url, connections=args.connections, duration=args.duration, headers=headers)
+        ours = wrk(url, connections=args.connections, duration=args.duration, **load)
         time.sleep(1.5)  # let every worker publish its cache counters
         cache = get_json(prepared.url("/health/cache"))
 
@@ -127,6 +137,9 @@ def main() -> None:
         )
 
     report = {
+        "tenants": args.tenants,
+        "packages_per_tenant": args.packages,
+        "keys_loaded": len(prepared.tenants) if args.spread else 1,
         "workers": args.workers,
         "connections": args.connections,
         "duration_s": args.duration,
