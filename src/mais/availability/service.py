@@ -75,10 +75,12 @@ class BookingWindow:
 
 @dataclass(slots=True)
 class DayFacts:
-    """What occupies dates of a range: live bookings, live holds, blackouts, busy calendar days."""
+    """What occupies dates of a range: live bookings, live holds, blackouts, busy calendar days
+    (and holds past their expiry that no sweep has released yet: they block nothing)."""
 
     booked: set[date] = field(default_factory=set)
     held: set[date] = field(default_factory=set)
+    expired_holds: set[date] = field(default_factory=set)
     blackout: set[date] = field(default_factory=set)
     calendar: set[date] = field(default_factory=set)
 
@@ -167,8 +169,10 @@ class AvailabilityService:
             if row.status == BookingStatus.confirmed:
                 facts.booked.add(row.event_date)
             elif row.hold_expires_at is None or row.hold_expires_at > self.now:
-                # A hold past its expiry no longer blocks, even before the sweep releases it.
                 facts.held.add(row.event_date)
+            else:
+                # A hold past its expiry no longer blocks, even before the sweep releases it.
+                facts.expired_holds.add(row.event_date)
         facts.blackout = await BlackoutRepository(self.session, self.tenant.id).dates_between(
             lo, hi
         )

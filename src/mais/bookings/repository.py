@@ -34,6 +34,12 @@ from mais.models import (
 )
 
 
+def _insert_for(session: AsyncSession) -> Any:
+    """The dialect's INSERT, which has ON CONFLICT (both dialects spell it alike)."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    return pg_insert if dialect == "postgresql" else sqlite_insert
+
+
 @dataclass(frozen=True, slots=True)
 class Occupancy:
     """A live booking holding a date."""
@@ -269,9 +275,7 @@ class CustomerRepository(TenantScopedRepository[Customer]):
             "created_at": now,
             "updated_at": now,
         }
-        dialect = self.session.bind.dialect.name if self.session.bind is not None else "sqlite"
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        stmt = insert(Customer).values(**values)
+        stmt = _insert_for(self.session)(Customer).values(**values)
         changes: dict[str, Any] = {
             "name": stmt.excluded.name,
             "email": stmt.excluded.email,
@@ -287,6 +291,35 @@ class CustomerRepository(TenantScopedRepository[Customer]):
 
 class IdempotencyRepository(TenantScopedRepository[IdempotencyRecord]):
     model = IdempotencyRecord
+
+    async def claim(self, key: str, request_hash: str, now: datetime) -> bool:
+        """Record the key as in progress (status 0) unless it is already recorded; False
+        then. An uncommitted record of the same key makes this wait for its transaction."""
+        stmt = (
+            _insert_for(self.session)(IdempotencyRecord)
+            .values(
+                id=new_id(),
+                tenant_id=self.tenant_id,
+                key=key,
+                request_hash=request_hash,
+                status_code=0,
+                response_body={},
+                created_at=now,
+            )
+            .on_conflict_do_nothing(
+                index_elements=[IdempotencyRecord.tenant_id, IdempotencyRecord.key]
+            )
+            .returning(IdempotencyRecord.id)
+        )
+        return (await self.session.execute(stmt)).first() is not None
+
+    async def store_response(self, key: str, status_code: int, body: dict[str, Any]) -> None:
+        await self.session.execute(
+            self.scoped_update()
+            .where(IdempotencyRecord.key == key)
+            .values(status_code=status_code, response_body=body)
+            .execution_options(synchronize_session=False)
+        )
 
     async def find(self, key: str) -> IdempotencyRecord | None:
         stmt = (

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import exists, func
 from sqlalchemy.orm import selectinload
@@ -11,6 +13,27 @@ from sqlalchemy.sql.base import ExecutableOption
 
 from mais.core.repository import TenantScopedRepository, parse_uuid
 from mais.models import AddOn, Booking, BookingAddOn, Package, PackageAddOn, PackagePhoto
+
+
+@dataclass(frozen=True, slots=True)
+class OfferedAddOn:
+    """An add-on as a package offers it at checkout."""
+
+    id: uuid.UUID
+    title: str
+    price_cents: int
+    available: bool  # active and not archived
+
+
+@dataclass(frozen=True, slots=True)
+class PricedPackage:
+    """What checkout prices a booking from: the package and its add-ons in display order."""
+
+    id: uuid.UUID
+    title: str
+    price_cents: int
+    available: bool  # active and not archived
+    add_ons: tuple[OfferedAddOn, ...]
 
 
 def _with_photos_and_add_ons() -> tuple[ExecutableOption, ...]:
@@ -45,6 +68,58 @@ class PackageRepository(TenantScopedRepository[Package]):
             .options(*_with_photos_and_add_ons())
         )
         return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def priced(self, ref: str) -> PricedPackage | None:
+        """The package with this id (in any state), else the published one with this slug,
+        with its add-ons: one query, plain rows (checkout's hot path needs no entities)."""
+        parsed = parse_uuid(ref)
+        found = await self._priced(Package.id == parsed) if parsed is not None else None
+        if found is None:
+            found = await self._priced(
+                Package.slug == ref, Package.active.is_(True), Package.archived_at.is_(None)
+            )
+        return found
+
+    async def _priced(self, *criteria: Any) -> PricedPackage | None:
+        stmt = (
+            self.scoped(
+                Package.id,
+                Package.title,
+                Package.price_cents,
+                Package.active,
+                Package.archived_at,
+                AddOn.id.label("add_on_id"),
+                AddOn.title.label("add_on_title"),
+                AddOn.price_cents.label("add_on_price_cents"),
+                AddOn.active.label("add_on_active"),
+                AddOn.archived_at.label("add_on_archived_at"),
+            )
+            .where(*criteria)
+            # The same joins as the relationships `add_on_links` → `add_on`.
+            .outerjoin(PackageAddOn, PackageAddOn.package_id == Package.id)
+            .outerjoin(AddOn, AddOn.id == PackageAddOn.add_on_id)
+            .order_by(PackageAddOn.sort_order)
+        )
+        rows = (await self.session.execute(stmt)).all()
+        if not rows:
+            return None
+        first = rows[0]
+        return PricedPackage(
+            id=first.id,
+            title=first.title,
+            price_cents=first.price_cents,
+            available=first.active and first.archived_at is None,
+            add_ons=tuple(
+                OfferedAddOn(
+                    id=row.add_on_id,
+                    title=row.add_on_title,
+                    price_cents=row.add_on_price_cents,
+                    available=row.add_on_active and row.add_on_archived_at is None,
+                )
+                for row in rows
+                if row.add_on_id is not None
+            ),
+        )
 
     async def slug_taken(self, slug: str, *, except_id: uuid.UUID | None = None) -> bool:
         stmt = self.scoped(Package.id).where(Package.slug == slug)
