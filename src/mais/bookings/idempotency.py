@@ -2,12 +2,13 @@
 
 The record is inserted before the hold, in the same transaction: a concurrent duplicate
 waits on the unique (tenant, key) index and then replays the committed response, so two
-requests with one key never create two holds. The insert skips a key already recorded
-(`ON CONFLICT DO NOTHING`): a first request costs no lookup, a replay one. Only successful
+requests with one key never create two holds. A key already recorded (a replay) fails the
+insert the same way: the transaction is rolled back and the stored response read, so a
+first request costs one statement and no lookup. (`INSERT ... ON CONFLICT` would spare the
+rollback, but SQLAlchemy compiles those statements afresh every time.) Only successful
 responses are stored (an error rolls the record back with everything else, so retrying
-re-runs the request).
-The stored body's access token is sealed with AES-GCM: the database never holds a
-usable token, yet a replay returns exactly the first response."""
+re-runs the request). The stored body's access token is sealed with AES-GCM: the database
+never holds a usable token, yet a replay returns exactly the first response."""
 
 from __future__ import annotations
 
@@ -23,10 +24,12 @@ from typing import Any
 
 import orjson
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mais.bookings.errors import IdempotencyKeyReused
 from mais.bookings.repository import IdempotencyRepository
+from mais.core.db import rollback
 from mais.core.errors import ValidationFailed
 
 _KEY_SHAPE = re.compile(r"^[\x21-\x7e]{1,255}$")
@@ -66,7 +69,11 @@ class IdempotencyGuard:
         """Claim the key for this request (None), or return the response already stored
         under it — also when a concurrent request with the same key committed first. A
         different body under a stored key is refused."""
-        if await self.records.claim(key, request_hash, now):
+        try:
+            await self.records.insert_claim(key, request_hash, now)
+        except IntegrityError:
+            await rollback(self.session)
+        else:
             return None
         record = await self.records.find(key)
         if record is None or record.status_code == 0:
