@@ -12,11 +12,12 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     Row,
     Select,
+    Table,
     and_,
     bindparam,
     delete,
@@ -30,7 +31,12 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from mais.core.repository import TenantScopedRepository, escape_like, parse_uuid
+from mais.core.repository import (
+    TenantScopedRepository,
+    escape_like,
+    parse_uuid,
+    scoped_table_update,
+)
 from mais.models import (
     DATE_BLOCKING_STATUSES,
     Booking,
@@ -41,6 +47,13 @@ from mais.models import (
     Tenant,
     new_id,
     utcnow,
+)
+
+# Checkout's idempotency record, built once (plain Core: no ORM bookkeeping).
+_IDEMPOTENCY_RECORDS = cast(Table, IdempotencyRecord.__table__)
+_INSERT_IDEMPOTENCY_RECORD = insert(_IDEMPOTENCY_RECORDS)
+_STORE_IDEMPOTENT_RESPONSE = scoped_table_update(IdempotencyRecord).where(
+    _IDEMPOTENCY_RECORDS.c.key == bindparam("record_key")
 )
 
 _CUSTOMER = Customer.__table__.c
@@ -313,23 +326,22 @@ class IdempotencyRepository(TenantScopedRepository[IdempotencyRecord]):
         """Record the key as in progress (status 0). Raises IntegrityError when the key is
         recorded; an uncommitted record of the same key makes this wait for its outcome."""
         await self.session.execute(
-            insert(IdempotencyRecord).values(
-                id=new_id(),
-                tenant_id=self.tenant_id,
-                key=key,
-                request_hash=request_hash,
-                status_code=0,
-                response_body={},
-                created_at=now,
-            )
+            _INSERT_IDEMPOTENCY_RECORD,
+            {
+                "id": new_id(),
+                "tenant_id": self.tenant_id,
+                "key": key,
+                "request_hash": request_hash,
+                "status_code": 0,
+                "response_body": {},
+                "created_at": now,
+            },
         )
 
     async def store_response(self, key: str, status_code: int, body: dict[str, Any]) -> None:
-        await self.session.execute(
-            self.scoped_update()
-            .where(IdempotencyRecord.key == key)
-            .values(status_code=status_code, response_body=body)
-            .execution_options(synchronize_session=False)
+        await self.execute_scoped(
+            _STORE_IDEMPOTENT_RESPONSE,
+            {"record_key": key, "status_code": status_code, "response_body": body},
         )
 
     async def find(self, key: str) -> IdempotencyRecord | None:

@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import exists, func
+from sqlalchemy import Select, bindparam, exists, func
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.base import ExecutableOption
 
-from mais.core.repository import TenantScopedRepository, parse_uuid
+from mais.core.repository import TenantScopedRepository, parse_uuid, scoped_statement
 from mais.models import AddOn, Booking, BookingAddOn, Package, PackageAddOn, PackagePhoto
 
 
@@ -34,6 +34,36 @@ class PricedPackage:
     price_cents: int
     available: bool  # active and not archived
     add_ons: tuple[OfferedAddOn, ...]
+
+
+def _priced_package(*criteria: Any) -> Select[Any]:
+    """A package's price and its add-ons' (built once: checkout's hot path)."""
+    return (
+        scoped_statement(
+            Package,
+            Package.id,
+            Package.title,
+            Package.price_cents,
+            Package.active,
+            Package.archived_at,
+            AddOn.id.label("add_on_id"),
+            AddOn.title.label("add_on_title"),
+            AddOn.price_cents.label("add_on_price_cents"),
+            AddOn.active.label("add_on_active"),
+            AddOn.archived_at.label("add_on_archived_at"),
+        )
+        .where(*criteria)
+        # The same joins as the relationships `add_on_links` → `add_on`.
+        .outerjoin(PackageAddOn, PackageAddOn.package_id == Package.id)
+        .outerjoin(AddOn, AddOn.id == PackageAddOn.add_on_id)
+        .order_by(PackageAddOn.sort_order)
+    )
+
+
+_PRICED_BY_ID = _priced_package(Package.id == bindparam("package_id"))
+_PRICED_PUBLISHED_BY_SLUG = _priced_package(
+    Package.slug == bindparam("slug"), Package.active.is_(True), Package.archived_at.is_(None)
+)
 
 
 def _with_photos_and_add_ons() -> tuple[ExecutableOption, ...]:
@@ -73,34 +103,15 @@ class PackageRepository(TenantScopedRepository[Package]):
         """The package with this id (in any state), else the published one with this slug,
         with its add-ons: one query, plain rows (checkout's hot path needs no entities)."""
         parsed = parse_uuid(ref)
-        found = await self._priced(Package.id == parsed) if parsed is not None else None
+        found = None
+        if parsed is not None:
+            found = await self._priced(_PRICED_BY_ID, {"package_id": parsed})
         if found is None:
-            found = await self._priced(
-                Package.slug == ref, Package.active.is_(True), Package.archived_at.is_(None)
-            )
+            found = await self._priced(_PRICED_PUBLISHED_BY_SLUG, {"slug": ref})
         return found
 
-    async def _priced(self, *criteria: Any) -> PricedPackage | None:
-        stmt = (
-            self.scoped(
-                Package.id,
-                Package.title,
-                Package.price_cents,
-                Package.active,
-                Package.archived_at,
-                AddOn.id.label("add_on_id"),
-                AddOn.title.label("add_on_title"),
-                AddOn.price_cents.label("add_on_price_cents"),
-                AddOn.active.label("add_on_active"),
-                AddOn.archived_at.label("add_on_archived_at"),
-            )
-            .where(*criteria)
-            # The same joins as the relationships `add_on_links` → `add_on`.
-            .outerjoin(PackageAddOn, PackageAddOn.package_id == Package.id)
-            .outerjoin(AddOn, AddOn.id == PackageAddOn.add_on_id)
-            .order_by(PackageAddOn.sort_order)
-        )
-        rows = (await self.session.execute(stmt)).all()
+    async def _priced(self, statement: Select[Any], params: dict[str, Any]) -> PricedPackage | None:
+        rows = (await self.execute_scoped(statement, params)).all()
         if not rows:
             return None
         first = rows[0]
