@@ -35,6 +35,7 @@ from mais.core.repository import (
     TenantScopedRepository,
     escape_like,
     parse_uuid,
+    scoped_statement,
     scoped_table_update,
 )
 from mais.models import (
@@ -47,6 +48,15 @@ from mais.models import (
     Tenant,
     new_id,
     utcnow,
+)
+
+# Read by every availability answer and every checkout: built once.
+_OCCUPIED_BETWEEN = scoped_statement(
+    Booking, Booking.event_date, Booking.status, Booking.hold_expires_at
+).where(
+    Booking.event_date >= bindparam("start"),
+    Booking.event_date <= bindparam("end"),
+    Booking.status.in_(DATE_BLOCKING_STATUSES),
 )
 
 # Checkout's idempotency record, built once (plain Core: no ORM bookkeeping).
@@ -244,12 +254,7 @@ class BookingRepository(TenantScopedRepository[Booking]):
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def occupied_between(self, start: date, end: date) -> Sequence[Occupancy]:
-        stmt = self.scoped(Booking.event_date, Booking.status, Booking.hold_expires_at).where(
-            Booking.event_date >= start,
-            Booking.event_date <= end,
-            Booking.status.in_(DATE_BLOCKING_STATUSES),
-        )
-        rows = await self.session.execute(stmt)
+        rows = await self.execute_scoped(_OCCUPIED_BETWEEN, {"start": start, "end": end})
         return [Occupancy(r.event_date, r.status, r.hold_expires_at) for r in rows]
 
     async def live_booking_on(
