@@ -268,7 +268,7 @@ class BookingService:
         checkout = await self._open_checkout_session(
             tenant, booking, package, add_ons, totals, return_url
         )
-        # Written with the audit entry and the idempotency record, in one flush.
+        # Flushed with the audit entry when the request commits: one flush, not two.
         booking.checkout_session_id = checkout.id
         record(
             self.session,
