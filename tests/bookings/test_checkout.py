@@ -272,6 +272,26 @@ async def test_a_stale_hold_gives_way_to_a_new_checkout_in_the_same_transaction(
         old = await session.get(Booking, stale.id)
         assert old is not None
         assert old.status == "expired"
+    expired = (AuditEntry.action == "booking.expired", AuditEntry.entity_id == str(stale.id))
+    assert await _count(container, AuditEntry, *expired, AuditEntry.actor_label == "hold expiry")
+
+
+async def test_a_checkout_without_a_phone_keeps_the_customers_phone(container, client):
+    tenant = await add_catalog(container, await make_tenant(container))
+    for offset, phone in ((72, "+1 555 0199"), (73, None)):
+        body = checkout_body(
+            tenant, days_ahead(container, offset), email="lee@example.com", phone=phone
+        )
+        assert (
+            await client.post("/v1/bookings/checkout", json=body, headers=tenant.headers)
+        ).status_code == 201
+    async with container.db.sessionmaker() as session:
+        (customer,) = (
+            (await session.execute(select(Customer).where(Customer.tenant_id == tenant.id)))
+            .scalars()
+            .all()
+        )
+    assert customer.phone == "+1 555 0199"
 
 
 async def test_customers_are_upserted_per_tenant_and_email(container, client):

@@ -183,8 +183,10 @@ async def hold_booking(
     from mais.bookings.service import BookingService
 
     request = CheckoutIn.model_validate(checkout_body(world, event_date, **body))
+    tenant = await container.resolver.resolve_slug(world.slug)
+    assert tenant is not None
     async with container.db.transaction() as session:
-        result = await BookingService(session, container, world.id).create_hold(request)
+        result = await BookingService(session, container, world.id).create_hold(tenant, request)
         assert result.booking.hold_expires_at is not None
         return HeldBooking(
             id=result.booking.id,

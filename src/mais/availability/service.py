@@ -74,10 +74,12 @@ class BookingWindow:
 
 @dataclass(slots=True)
 class DayFacts:
-    """What occupies dates of a range: live bookings, live holds, blackouts, busy calendar days."""
+    """What occupies dates of a range: live bookings, live holds, blackouts, busy calendar days
+    (and holds past their expiry that no sweep has released yet: they block nothing)."""
 
     booked: set[date] = field(default_factory=set)
     held: set[date] = field(default_factory=set)
+    expired_holds: set[date] = field(default_factory=set)
     blackout: set[date] = field(default_factory=set)
     calendar: set[date] = field(default_factory=set)
 
@@ -178,10 +180,12 @@ class AvailabilityService:
                 self.occupancy_cache, self.session, self.tenant.id, lo, hi
             )
         facts.booked = occupied.booked
-        # A hold past its expiry no longer blocks, even before the sweep releases it.
-        facts.held = {
-            day for day, expires in occupied.holds.items() if expires is None or expires > self.now
-        }
+        for day, expires in occupied.holds.items():
+            if expires is None or expires > self.now:
+                facts.held.add(day)
+            else:
+                # A hold past its expiry no longer blocks, even before the sweep releases it.
+                facts.expired_holds.add(day)
         facts.blackout = occupied.blackout
         facts.calendar = await self.busy_days.busy_between(
             self.tenant.id, self.calendar_id, lo, hi, self.tenant.timezone

@@ -39,7 +39,7 @@ async def checkout(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
     service = BookingService(session, api.container, api.tenant.id)
-    result = await service.checkout(body, idempotency_key=idempotency_key)
+    result = await service.checkout(api.tenant, body, idempotency_key=idempotency_key)
     return Response(
         orjson.dumps(result.body), status_code=result.status_code, media_type="application/json"
     )

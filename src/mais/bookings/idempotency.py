@@ -2,10 +2,13 @@
 
 The record is inserted before the hold, in the same transaction: a concurrent duplicate
 waits on the unique (tenant, key) index and then replays the committed response, so two
-requests with one key never create two holds. Only successful responses are stored
-(an error rolls the record back with everything else, so retrying re-runs the request).
-The stored body's access token is sealed with AES-GCM: the database never holds a
-usable token, yet a replay returns exactly the first response."""
+requests with one key never create two holds. A key already recorded (a replay) fails the
+insert the same way: the transaction is rolled back and the stored response read, so a
+first request costs one statement and no lookup. (`INSERT ... ON CONFLICT` would spare the
+rollback, but SQLAlchemy compiles those statements afresh every time.) Only successful
+responses are stored (an error rolls the record back with everything else, so retrying
+re-runs the request). The stored body's access token is sealed with AES-GCM: the database
+never holds a usable token, yet a replay returns exactly the first response."""
 
 from __future__ import annotations
 
@@ -28,7 +31,6 @@ from mais.bookings.errors import IdempotencyKeyReused
 from mais.bookings.repository import IdempotencyRepository
 from mais.core.db import rollback
 from mais.core.errors import ValidationFailed
-from mais.models import IdempotencyRecord
 
 _KEY_SHAPE = re.compile(r"^[\x21-\x7e]{1,255}$")
 _TOKEN_FIELD = "accessToken"  # nosec B105 # noqa: S105 - a field name, not a secret
@@ -63,38 +65,27 @@ class IdempotencyGuard:
             hmac.new(encryption_key, b"mais/idempotency-seal/v1", hashlib.sha256).digest()
         )
 
-    async def replay(self, key: str, request_hash: str) -> StoredResponse | None:
-        """The stored response for this key, or None; a different body is refused."""
+    async def reserve(self, key: str, request_hash: str, now: datetime) -> StoredResponse | None:
+        """Claim the key for this request (None), or return the response already stored
+        under it — also when a concurrent request with the same key committed first. A
+        different body under a stored key is refused."""
+        try:
+            await self.records.insert_claim(key, request_hash, now)
+        except IntegrityError:
+            await rollback(self.session)
+        else:
+            return None
         record = await self.records.find(key)
         if record is None or record.status_code == 0:
-            return None
+            # Only completed records commit: cannot happen, but be loud.
+            raise RuntimeError(f"idempotency key {key!r} is recorded without a response")
         if not hmac.compare_digest(record.request_hash, request_hash):
             raise IdempotencyKeyReused()
         return StoredResponse(record.status_code, self._open(key, record.response_body))
 
-    async def reserve(
-        self, key: str, request_hash: str, now: datetime
-    ) -> IdempotencyRecord | StoredResponse:
-        """Claim the key for this request, or — when a concurrent request with the same key
-        committed first — return that request's response."""
-        record = self.records.add(
-            IdempotencyRecord(
-                key=key, request_hash=request_hash, status_code=0, response_body={}, created_at=now
-            )
-        )
-        try:
-            await self.session.flush()
-        except IntegrityError:
-            await rollback(self.session)
-            stored = await self.replay(key, request_hash)
-            if stored is None:  # the winner's record vanished: cannot happen, but be loud
-                raise
-            return stored
-        return record
-
-    def complete(self, record: IdempotencyRecord, status_code: int, body: dict[str, Any]) -> None:
-        record.status_code = status_code
-        record.response_body = self._seal(record.key, body)
+    async def complete(self, key: str, status_code: int, body: dict[str, Any]) -> None:
+        """Store the response of the request that claimed `key`."""
+        await self.records.store_response(key, status_code, self._seal(key, body))
 
     def _aad(self, key: str) -> bytes:
         return f"{self.tenant_id}:{key}".encode()

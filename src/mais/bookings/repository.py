@@ -13,16 +13,33 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Row, Select, and_, delete, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import (
+    Row,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from mais.core.changes import record_model_change
-from mais.core.repository import TenantScopedRepository, escape_like, parse_uuid
+from mais.core.changes import record_table_change
+from mais.core.repository import (
+    TenantScopedRepository,
+    escape_like,
+    parse_uuid,
+    scoped_statement,
+    scoped_table_update,
+)
 from mais.models import (
     DATE_BLOCKING_STATUSES,
     Booking,
@@ -33,6 +50,45 @@ from mais.models import (
     Tenant,
     new_id,
     utcnow,
+)
+
+# Read by every availability answer and every checkout: built once.
+_OCCUPIED_BETWEEN = scoped_statement(
+    Booking, Booking.event_date, Booking.status, Booking.hold_expires_at
+).where(
+    Booking.event_date >= bindparam("start"),
+    Booking.event_date <= bindparam("end"),
+    Booking.status.in_(DATE_BLOCKING_STATUSES),
+)
+
+# Checkout's idempotency record, built once (plain Core: no ORM bookkeeping).
+_IDEMPOTENCY_RECORDS = cast(Table, IdempotencyRecord.__table__)
+_INSERT_IDEMPOTENCY_RECORD = insert(_IDEMPOTENCY_RECORDS)
+_STORE_IDEMPOTENT_RESPONSE = scoped_table_update(IdempotencyRecord).where(
+    _IDEMPOTENCY_RECORDS.c.key == bindparam("record_key")
+)
+
+_CUSTOMER = Customer.__table__.c
+
+# The dialects' INSERT ... ON CONFLICT has no cache key, so SQLAlchemy would compile it on
+# every checkout; as text (the same SQL on PostgreSQL and SQLite) it is compiled once. The
+# parameters take the columns' types. A checkout without a phone keeps the stored one.
+_UPSERT_CUSTOMER = (
+    text(
+        "INSERT INTO customers"
+        " (id, tenant_id, email, email_key, name, phone, created_at, updated_at)"
+        " VALUES (:id, :tenant_id, :email, :email_key, :name, :phone, :now, :now)"
+        " ON CONFLICT (tenant_id, email_key) DO UPDATE SET name = excluded.name,"
+        " email = excluded.email, phone = COALESCE(excluded.phone, customers.phone),"
+        " updated_at = excluded.updated_at"
+        " RETURNING id"
+    )
+    .bindparams(
+        bindparam("id", type_=_CUSTOMER.id.type),
+        bindparam("tenant_id", type_=_CUSTOMER.tenant_id.type),
+        bindparam("now", type_=_CUSTOMER.created_at.type),
+    )
+    .columns(_CUSTOMER.id)
 )
 
 
@@ -207,12 +263,7 @@ class BookingRepository(TenantScopedRepository[Booking]):
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def occupied_between(self, start: date, end: date) -> Sequence[Occupancy]:
-        stmt = self.scoped(Booking.event_date, Booking.status, Booking.hold_expires_at).where(
-            Booking.event_date >= start,
-            Booking.event_date <= end,
-            Booking.status.in_(DATE_BLOCKING_STATUSES),
-        )
-        rows = await self.session.execute(stmt)
+        rows = await self.execute_scoped(_OCCUPIED_BETWEEN, {"start": start, "end": end})
         return [Occupancy(r.event_date, r.status, r.hold_expires_at) for r in rows]
 
     async def live_booking_on(
@@ -267,35 +318,45 @@ class CustomerRepository(TenantScopedRepository[Customer]):
     async def upsert(self, *, email: str, name: str, phone: str | None) -> uuid.UUID:
         """The tenant's customer with this e-mail, created or updated with the latest name
         and phone. One statement, so concurrent checkouts by one person cannot collide."""
-        now = utcnow()
-        values: dict[str, Any] = {
-            "id": new_id(),
-            "tenant_id": self.tenant_id,
-            "email": email,
-            "email_key": email.lower(),
-            "name": name,
-            "phone": phone,
-            "created_at": now,
-            "updated_at": now,
-        }
-        dialect = self.session.bind.dialect.name if self.session.bind is not None else "sqlite"
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        stmt = insert(Customer).values(**values)
-        changes: dict[str, Any] = {
-            "name": stmt.excluded.name,
-            "email": stmt.excluded.email,
-            "updated_at": now,
-        }
-        if phone is not None:
-            changes["phone"] = stmt.excluded.phone
-        upsert = stmt.on_conflict_do_update(
-            index_elements=[Customer.tenant_id, Customer.email_key], set_=changes
-        ).returning(Customer.id)
-        return (await self.session.execute(upsert)).scalar_one()
+        result = await self.session.execute(
+            _UPSERT_CUSTOMER,
+            {
+                "id": new_id(),
+                "tenant_id": self.tenant_id,
+                "email": email,
+                "email_key": email.lower(),
+                "name": name,
+                "phone": phone,
+                "now": utcnow(),
+            },
+        )
+        return result.scalar_one()
 
 
 class IdempotencyRepository(TenantScopedRepository[IdempotencyRecord]):
     model = IdempotencyRecord
+
+    async def insert_claim(self, key: str, request_hash: str, now: datetime) -> None:
+        """Record the key as in progress (status 0). Raises IntegrityError when the key is
+        recorded; an uncommitted record of the same key makes this wait for its outcome."""
+        await self.session.execute(
+            _INSERT_IDEMPOTENCY_RECORD,
+            {
+                "id": new_id(),
+                "tenant_id": self.tenant_id,
+                "key": key,
+                "request_hash": request_hash,
+                "status_code": 0,
+                "response_body": {},
+                "created_at": now,
+            },
+        )
+
+    async def store_response(self, key: str, status_code: int, body: dict[str, Any]) -> None:
+        await self.execute_scoped(
+            _STORE_IDEMPOTENT_RESPONSE,
+            {"record_key": key, "status_code": status_code, "response_body": body},
+        )
 
     async def find(self, key: str) -> IdempotencyRecord | None:
         stmt = (
@@ -354,7 +415,7 @@ class BookingLookup:
         )
         expired = [BookingRef(row.id, row.tenant_id) for row in result]
         for ref in expired:
-            record_model_change(self.session, Booking, ref.tenant_id)
+            record_table_change(self.session, Booking, ref.tenant_id)
         return expired
 
     async def confirmed_dated_until(self, last_day: date) -> list[DatedBookingRef]:

@@ -20,7 +20,6 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
 from mais.adapters.payments import (
     CheckoutRequest,
@@ -32,7 +31,7 @@ from mais.adapters.payments import (
 )
 from mais.audit.service import STRIPE, Actor, record
 from mais.availability.repository import BlackoutRepository
-from mais.availability.service import AvailabilityService, UnavailableReason
+from mais.availability.service import AvailabilityService, UnavailableReason, unavailable_reason
 from mais.bookings.commission import Totals, compute_totals, refunded_fee_cents
 from mais.bookings.errors import (
     BookingNotCancelable,
@@ -43,7 +42,7 @@ from mais.bookings.errors import (
     PaymentProviderUnavailableError,
     TenantNotOnboarded,
 )
-from mais.bookings.idempotency import IdempotencyGuard, StoredResponse, fingerprint, validate_key
+from mais.bookings.idempotency import IdempotencyGuard, fingerprint, validate_key
 from mais.bookings.repository import BookingRepository, CustomerRepository
 from mais.bookings.schemas import (
     BookedAddOnOut,
@@ -53,18 +52,15 @@ from mais.bookings.schemas import (
     PackageRefOut,
     TotalsOut,
 )
-from mais.catalog.repository import PackageRepository
+from mais.catalog.repository import OfferedAddOn, PackageRepository, PricedPackage
 from mais.core.clock import local_date
 from mais.core.db import rollback
 from mais.core.errors import NotFound, ValidationFailed
 from mais.jobs.queue import enqueue
 from mais.models import (
-    AddOn,
     Booking,
     BookingAddOn,
     BookingStatus,
-    Package,
-    PackageAddOn,
     Payment,
     PaymentStatus,
     Refund,
@@ -72,6 +68,7 @@ from mais.models import (
 )
 from mais.notifications.events import BookingEvent, enqueue_booking_notifications
 from mais.payments.repository import PaymentRepository, RefundRepository
+from mais.tenants.context import TenantContext
 from mais.tenants.repository import TenantRepository
 
 if TYPE_CHECKING:
@@ -195,25 +192,21 @@ class BookingService:
     # --- checkout -----------------------------------------------------------------
 
     async def checkout(
-        self, request: CheckoutIn, *, idempotency_key: str | None = None
+        self, tenant: TenantContext, request: CheckoutIn, *, idempotency_key: str | None = None
     ) -> CheckoutResponse:
         """`POST /v1/bookings/checkout`: a held booking and its Checkout session, honouring
         `Idempotency-Key` (same key and body → the same response)."""
         guard = IdempotencyGuard(
             self.session, self.tenant_id, self.settings.effective_encryption_key
         )
-        reservation = None
+        key = None
         if idempotency_key is not None:
             key = validate_key(idempotency_key)
             request_hash = fingerprint(request.model_dump(mode="json", by_alias=True))
-            stored = await guard.replay(key, request_hash)
+            stored = await guard.reserve(key, request_hash, self._now())
             if stored is not None:
                 return CheckoutResponse(stored.status_code, stored.body)
-            reserved = await guard.reserve(key, request_hash, self._now())
-            if isinstance(reserved, StoredResponse):
-                return CheckoutResponse(reserved.status_code, reserved.body)
-            reservation = reserved
-        result = await self.create_hold(request)
+        result = await self.create_hold(tenant, request)
         body = CheckoutOut(
             booking_id=result.booking.id,
             session_id=result.session.id,
@@ -222,17 +215,18 @@ class BookingService:
             access_token=result.access_token,
             totals=totals_out(result.booking),
         ).model_dump(mode="json", by_alias=True)
-        if reservation is not None:
-            guard.complete(reservation, 201, body)
+        if key is not None:
+            await guard.complete(key, 201, body)
         return CheckoutResponse(201, body)
 
-    async def create_hold(self, request: CheckoutIn) -> HoldResult:
+    async def create_hold(self, tenant: TenantContext, request: CheckoutIn) -> HoldResult:
         """Validate, price from the database, hold the date and open a Checkout session.
 
-        Raises 422 for invalid input (unknown package or add-on, past date), 409
-        DATE_UNAVAILABLE / TENANT_NOT_ONBOARDED, 503/502 when the payment provider fails
-        (the hold is rolled back with the request, so the date stays free)."""
-        tenant = await self._tenant()
+        `tenant` is the request's resolved tenant (the key resolver's cached view, which
+        every change to a tenant invalidates), so no tenant row is read here. Raises 422
+        for invalid input (unknown package or add-on, past date), 409 DATE_UNAVAILABLE /
+        TENANT_NOT_ONBOARDED, 503/502 when the payment provider fails (the hold is rolled
+        back with the request, so the date stays free)."""
         if not self.settings.mock_adapters and not (
             tenant.stripe_account_id and tenant.stripe_charges_enabled
         ):
@@ -243,9 +237,9 @@ class BookingService:
         now = self._now()
         event_date = request.event_date
 
-        reason = await AvailabilityService.of(self.container, self.session, tenant).reason_for(
-            event_date
-        )
+        availability = AvailabilityService.of(self.container, self.session, tenant)
+        facts = await availability.facts_between(event_date, event_date)
+        reason = unavailable_reason(event_date, availability.window, facts)
         if reason is UnavailableReason.past:
             raise ValidationFailed(
                 "The event date is in the past.",
@@ -265,6 +259,8 @@ class BookingService:
         expires_at = (
             now + timedelta(minutes=self.settings.effective_hold_minutes) + CHECKOUT_EXPIRY_MARGIN
         )
+        if event_date in facts.expired_holds:
+            await self._release_expired_holds(event_date)
         booking = await self._insert_hold(
             request, tenant, package, add_ons, totals, access_token, expires_at, return_url
         )
@@ -272,8 +268,8 @@ class BookingService:
         checkout = await self._open_checkout_session(
             tenant, booking, package, add_ons, totals, return_url
         )
+        # Flushed with the audit entry when the request commits: one flush, not two.
         booking.checkout_session_id = checkout.id
-        await self.session.flush()
         record(
             self.session,
             Actor(role="customer", label=booking.email, tenant_id=tenant.id),
@@ -286,13 +282,9 @@ class BookingService:
         )
         return HoldResult(booking=booking, session=checkout, access_token=access_token)
 
-    async def _bookable_package(self, ref: str) -> Package:
-        packages = PackageRepository(self.session, self.tenant_id)
-        options = (selectinload(Package.add_on_links).selectinload(PackageAddOn.add_on),)
-        package = await packages.get(ref, *options)
-        if package is None:
-            package = await packages.get_published(ref)
-        if package is None or not package.active or package.archived_at is not None:
+    async def _bookable_package(self, ref: str) -> PricedPackage:
+        package = await PackageRepository(self.session, self.tenant_id).priced(ref)
+        if package is None or not package.available:
             raise ValidationFailed(
                 "Unknown or unavailable package.",
                 details=[
@@ -301,8 +293,8 @@ class BookingService:
             )
         return package
 
-    def _chosen_add_ons(self, package: Package, requested: list[str]) -> list[AddOn]:
-        offered = {str(link.add_on.id): link.add_on for link in package.add_on_links}
+    def _chosen_add_ons(self, package: PricedPackage, requested: list[str]) -> list[OfferedAddOn]:
+        offered = {str(add_on.id): add_on for add_on in package.add_ons}
         wanted = {str(raw).strip().lower() for raw in requested}
         problems = []
         for raw in sorted(wanted):
@@ -311,14 +303,14 @@ class BookingService:
                 problems.append(
                     {"field": "addOnIds", "issue": f"{raw} is not offered with this package"}
                 )
-            elif not add_on.active or add_on.archived_at is not None:
+            elif not add_on.available:
                 problems.append({"field": "addOnIds", "issue": f"{raw} is not available"})
         if problems:
             raise ValidationFailed("Unknown or unavailable add-on.", details=problems)
         # In the package's display order, each once.
-        return [link.add_on for link in package.add_on_links if str(link.add_on.id) in wanted]
+        return [add_on for add_on in package.add_ons if str(add_on.id) in wanted]
 
-    def _checked_return_url(self, tenant: Tenant, url: str | None) -> str | None:
+    def _checked_return_url(self, tenant: TenantContext, url: str | None) -> str | None:
         if url is None:
             return None
         parts = urlsplit(url)
@@ -338,31 +330,33 @@ class BookingService:
             )
         return url
 
-    async def _insert_hold(
-        self,
-        request: CheckoutIn,
-        tenant: Tenant,
-        package: Package,
-        add_ons: list[AddOn],
-        totals: Totals,
-        access_token: str,
-        expires_at: datetime,
-        return_url: str | None,
-    ) -> Booking:
-        now = self._now()
-        event_date = request.event_date
-        # Holds for this date whose time ran out give way, in this same transaction.
-        for stale_id in await self.bookings.expire_stale_holds(now, event_date):
+    async def _release_expired_holds(self, event_date: date) -> None:
+        """Holds for this date whose time ran out give way, in this same transaction
+        (the availability check saw one; a hold made since cannot have expired yet)."""
+        for stale_id in await self.bookings.expire_stale_holds(self._now(), event_date):
             record(
                 self.session,
                 HOLD_SWEEPER,
                 "booking.expired",
                 "booking",
                 stale_id,
-                tenant_id=tenant.id,
+                tenant_id=self.tenant_id,
                 before={"status": "held"},
                 after={"status": "expired"},
             )
+
+    async def _insert_hold(
+        self,
+        request: CheckoutIn,
+        tenant: TenantContext,
+        package: PricedPackage,
+        add_ons: list[OfferedAddOn],
+        totals: Totals,
+        access_token: str,
+        expires_at: datetime,
+        return_url: str | None,
+    ) -> Booking:
+        event_date = request.event_date
         customer_id = await CustomerRepository(self.session, tenant.id).upsert(
             email=str(request.email), name=request.couple_name, phone=request.phone
         )
@@ -417,10 +411,10 @@ class BookingService:
 
     async def _open_checkout_session(
         self,
-        tenant: Tenant,
+        tenant: TenantContext,
         booking: Booking,
-        package: Package,
-        add_ons: list[AddOn],
+        package: PricedPackage,
+        add_ons: list[OfferedAddOn],
         totals: Totals,
         return_url: str | None,
     ) -> CheckoutSession:

@@ -4,13 +4,66 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import exists, func
+from sqlalchemy import Select, bindparam, exists, func
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.base import ExecutableOption
 
-from mais.core.repository import TenantScopedRepository, parse_uuid
+from mais.core.repository import TenantScopedRepository, parse_uuid, scoped_statement
 from mais.models import AddOn, Booking, BookingAddOn, Package, PackageAddOn, PackagePhoto
+
+
+@dataclass(frozen=True, slots=True)
+class OfferedAddOn:
+    """An add-on as a package offers it at checkout."""
+
+    id: uuid.UUID
+    title: str
+    price_cents: int
+    available: bool  # active and not archived
+
+
+@dataclass(frozen=True, slots=True)
+class PricedPackage:
+    """What checkout prices a booking from: the package and its add-ons in display order."""
+
+    id: uuid.UUID
+    title: str
+    price_cents: int
+    available: bool  # active and not archived
+    add_ons: tuple[OfferedAddOn, ...]
+
+
+def _priced_package(*criteria: Any) -> Select[Any]:
+    """A package's price and its add-ons' (built once: checkout's hot path)."""
+    return (
+        scoped_statement(
+            Package,
+            Package.id,
+            Package.title,
+            Package.price_cents,
+            Package.active,
+            Package.archived_at,
+            AddOn.id.label("add_on_id"),
+            AddOn.title.label("add_on_title"),
+            AddOn.price_cents.label("add_on_price_cents"),
+            AddOn.active.label("add_on_active"),
+            AddOn.archived_at.label("add_on_archived_at"),
+        )
+        .where(*criteria)
+        # The same joins as the relationships `add_on_links` → `add_on`.
+        .outerjoin(PackageAddOn, PackageAddOn.package_id == Package.id)
+        .outerjoin(AddOn, AddOn.id == PackageAddOn.add_on_id)
+        .order_by(PackageAddOn.sort_order)
+    )
+
+
+_PRICED_BY_ID = _priced_package(Package.id == bindparam("package_id"))
+_PRICED_PUBLISHED_BY_SLUG = _priced_package(
+    Package.slug == bindparam("slug"), Package.active.is_(True), Package.archived_at.is_(None)
+)
 
 
 def _with_photos_and_add_ons() -> tuple[ExecutableOption, ...]:
@@ -45,6 +98,39 @@ class PackageRepository(TenantScopedRepository[Package]):
             .options(*_with_photos_and_add_ons())
         )
         return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def priced(self, ref: str) -> PricedPackage | None:
+        """The package with this id (in any state), else the published one with this slug,
+        with its add-ons: one query, plain rows (checkout's hot path needs no entities)."""
+        parsed = parse_uuid(ref)
+        found = None
+        if parsed is not None:
+            found = await self._priced(_PRICED_BY_ID, {"package_id": parsed})
+        if found is None:
+            found = await self._priced(_PRICED_PUBLISHED_BY_SLUG, {"slug": ref})
+        return found
+
+    async def _priced(self, statement: Select[Any], params: dict[str, Any]) -> PricedPackage | None:
+        rows = (await self.execute_scoped(statement, params)).all()
+        if not rows:
+            return None
+        first = rows[0]
+        return PricedPackage(
+            id=first.id,
+            title=first.title,
+            price_cents=first.price_cents,
+            available=first.active and first.archived_at is None,
+            add_ons=tuple(
+                OfferedAddOn(
+                    id=row.add_on_id,
+                    title=row.add_on_title,
+                    price_cents=row.add_on_price_cents,
+                    available=row.add_on_active and row.add_on_archived_at is None,
+                )
+                for row in rows
+                if row.add_on_id is not None
+            ),
+        )
 
     async def slug_taken(self, slug: str, *, except_id: uuid.UUID | None = None) -> bool:
         stmt = self.scoped(Package.id).where(Package.slug == slug)

@@ -3,14 +3,15 @@
 Cached reads of fast-changing rows (a tenant's occupied dates, its booking counts) are
 kept under a per-tenant change token (`Cache.change_token`), and a committed change must
 give that token a new value. Rather than trusting every write path to remember, the
-rows say it themselves: a model whose rows feed such reads names its topic in
-`__change_topic__`, and
+tables say it themselves: a model whose rows feed such reads is declared with
+`@tracks_changes(topic)` (bookings and blackout dates: `BOOKINGS`), and
 
 - every flush that inserts, updates or deletes one of its rows records the row's
   (topic, tenant) on the session (`_collect`, a session event: ORM writes need nothing);
-- a statement written without the ORM unit of work (a bulk UPDATE, an INSERT ... ON
-  CONFLICT) records it with `record_change` — `TenantScopedRepository.scoped_update`
-  and `scoped_delete` do so for their model.
+- a statement run without the ORM unit of work records it too: the tenant-scoped
+  repositories do so for their bulk statements (`scoped_update`, `scoped_delete`,
+  `execute_scoped`), and the two statements written outside them call
+  `record_table_change` (the cross-tenant hold sweep, the blackout insert).
 
 `mais.core.db.commit` hands the recorded set to the database's change listeners after
 the commit (never after a rollback); the container's listener marks the cache tokens."""
@@ -21,7 +22,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from itertools import chain
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
 BOOKINGS = "bookings"
 
 _SESSION_KEY = "tenant_changes"
+_TOPIC = "change_topic"  # the key in a tracked table's `info`
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,11 +62,23 @@ def record_change(session: AsyncSession | Session, topic: str, tenant_id: uuid.U
     session.info.setdefault(_SESSION_KEY, set()).add(TenantChange(topic, tenant_id))
 
 
-def record_model_change(
-    session: AsyncSession | Session, model: Any, tenant_id: uuid.UUID | None
+def tracks_changes(topic: str) -> Callable[[type[T]], type[T]]:
+    """Class decorator of a model: committed changes of its rows are announced under
+    `topic`, per tenant."""
+
+    def declare(model: type[T]) -> type[T]:
+        model.__table__.info[_TOPIC] = topic  # type: ignore[attr-defined]
+        return model
+
+    return declare
+
+
+def record_table_change(
+    session: AsyncSession | Session, table: Any, tenant_id: uuid.UUID | None
 ) -> None:
-    """`record_change` for a row or statement of `model`, if its rows have a topic."""
-    topic = getattr(model, "__change_topic__", None)
+    """`record_change` for a write to `table` (a model or a Table), if it tracks changes."""
+    info = getattr(getattr(table, "__table__", table), "info", None) or {}
+    topic = info.get(_TOPIC)
     if topic is not None and tenant_id is not None:
         record_change(session, topic, tenant_id)
 
@@ -77,7 +92,7 @@ def take_changes(session: AsyncSession | Session) -> set[TenantChange]:
 @event.listens_for(Session, "after_flush")
 def _collect(session: Session, _flush_context: Any) -> None:
     for obj in chain(session.new, session.dirty, session.deleted):
-        record_model_change(session, type(obj), getattr(obj, "tenant_id", None))
+        record_table_change(session, type(obj), getattr(obj, "tenant_id", None))
 
 
 def marks_cache_tokens(cache: Cache) -> ChangeListener:

@@ -9,7 +9,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from mais.core.changes import BOOKINGS
+from mais.core.changes import BOOKINGS, tracks_changes
 from mais.models.base import Base, IdMixin, TenantScoped, TimestampMixin
 
 
@@ -36,9 +36,9 @@ class Customer(IdMixin, TimestampMixin, TenantScoped, Base):
     phone: Mapped[str | None] = mapped_column(String(40), default=None)
 
 
+@tracks_changes(BOOKINGS)  # cached availability and booking counts follow it
 class Booking(IdMixin, TimestampMixin, TenantScoped, Base):
     __tablename__ = "bookings"
-    __change_topic__ = BOOKINGS  # cached availability and counts follow it (core.changes)
     __table_args__ = (
         CheckConstraint(
             "status IN ('held', 'confirmed', 'canceled', 'refunded', 'completed', 'expired')",

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import CheckConstraint, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from mais.core.changes import BOOKINGS
+from mais.core.changes import BOOKINGS, tracks_changes
 from mais.models.base import Base, IdMixin, TenantScoped, TimestampMixin
 
 
@@ -106,9 +106,9 @@ class TenantSecret(IdMixin, TimestampMixin, TenantScoped, Base):
     ciphertext: Mapped[bytes] = mapped_column()
 
 
+@tracks_changes(BOOKINGS)  # cached availability and booking counts follow it
 class BlackoutDate(IdMixin, TenantScoped, Base):
     __tablename__ = "blackout_dates"
-    __change_topic__ = BOOKINGS  # cached availability follows it (core.changes)
     __table_args__ = (UniqueConstraint("tenant_id", "date"),)
 
     date: Mapped[date] = mapped_column()

@@ -16,7 +16,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mais.core.changes import record_model_change
+from mais.core.changes import record_table_change
 from mais.core.repository import TenantScopedRepository, parse_uuid
 from mais.models import BlackoutDate, Tenant, TenantApiKey, TenantStatus, new_id
 
@@ -129,7 +129,7 @@ class BlackoutRepository(TenantScopedRepository[BlackoutDate]):
         ]  # fmt: skip
         dialect = self.session.bind.dialect.name if self.session.bind is not None else "sqlite"
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        record_model_change(self.session, BlackoutDate, self.tenant_id)
+        record_table_change(self.session, BlackoutDate, self.tenant_id)
         statement = (
             insert(BlackoutDate)
             .values(rows)

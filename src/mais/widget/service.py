@@ -304,11 +304,13 @@ class WidgetService:
         try:
             await self.container.rate_limiter.check_api(str(tenant.id), client_ip)
             try:
-                result = await service.checkout(request, idempotency_key=form.idempotency_key)
+                result = await service.checkout(
+                    tenant, request, idempotency_key=form.idempotency_key
+                )
             except IdempotencyKeyReused:
                 # The same form was sent again with other answers: a new attempt.
                 await rollback(session)
-                result = await service.checkout(request, idempotency_key=None)
+                result = await service.checkout(tenant, request, idempotency_key=None)
         except AppError as exc:
             await rollback(session)
             return self._refusal(exc)
