@@ -43,3 +43,18 @@ async def test_a_transaction_that_reads_then_writes_survives_a_concurrent_writer
         assert finished == ["read-then-write", "write"]
     else:
         assert finished == ["write", "read-then-write"]
+
+
+async def test_a_read_session_does_not_wait_for_an_open_write_transaction(container):
+    """A request holding the write lock may fill a cache from a read session (branding, the
+    catalog): on SQLite that read began with BEGIN IMMEDIATE too and waited for the
+    request's own lock until busy_timeout (30 s), then failed."""
+    async with container.db.transaction() as writer:
+        await enqueue(writer, "test.hold_the_lock", {})
+        await writer.flush()
+        async with container.db.sessionmaker() as reader:
+            counted = await asyncio.wait_for(
+                reader.execute(select(func.count()).select_from(Job)), timeout=5
+            )
+            assert counted.scalar_one() == 0  # the writer's row is not committed yet
+    assert await _jobs(container) == 1

@@ -577,3 +577,17 @@ async def test_back_from_a_payment_page_still_open_the_date_is_explained_not_los
 
     assert "stays reserved for the payment page you left" in page.text
     assert 'name="event_date" value=""' in page.text
+
+
+async def test_a_month_of_the_calendar_answers_at_once_with_cold_caches(container, client):
+    """The month fragment reads availability in the request's transaction and the tenant's
+    branding from a cache filled by a read session; on SQLite that read waited for the
+    request's own write lock (30 s, then 503)."""
+    world = await add_catalog(container, await make_tenant(container))
+    next_month = days_ahead(container, 35)
+    response = await client.get(
+        "/widget/calendar",
+        params={"tenant": world.slug, "package": "garden", "month": f"{next_month:%Y-%m}"},
+    )
+    assert response.status_code == 200, response.text
+    assert f'data-month="{next_month:%Y-%m}"' in response.text

@@ -88,6 +88,10 @@ def ensure_sqlite_dir(url: str) -> None:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
+# Execution option of the engine behind `Database.sessionmaker` (sessions that only read).
+READ_ONLY = "mais_read_only"
+
+
 def configure_sqlite(engine: Engine) -> None:
     """Pragmas for every connection, and transactions that begin with BEGIN IMMEDIATE."""
 
@@ -111,7 +115,13 @@ def configure_sqlite(engine: Engine) -> None:
         # "database is locked" when another writer got there first. Taking the write lock
         # at BEGIN makes concurrent transactions queue on busy_timeout instead, and makes
         # every transaction serializable (what FOR UPDATE gives on PostgreSQL).
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Read-only sessions (`Database.sessionmaker`) begin deferred: in WAL mode a reader
+        # never waits for the writer, so a cache fill made while the same request holds
+        # the write lock does not wait for its own request (it did, for busy_timeout).
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def install_slow_query_log(engine: Engine, threshold_ms: int, on_slow: Any = None) -> None:
@@ -208,8 +218,13 @@ class Database:
         install_slow_query_log(self.engine.sync_engine, slow_query_ms, self._count_slow)
         # Called with the tenant changes of every committed session of this database.
         self.change_listeners: list[ChangeListener] = []
-        self.sessionmaker = async_sessionmaker(
+        # Sessions that write and commit: the request's, `transaction()`.
+        self.write_sessionmaker = async_sessionmaker(
             self.engine, expire_on_commit=False, info={"change_listeners": self.change_listeners}
+        )
+        # Sessions that only read (cache fills, lookups); never committed.
+        self.sessionmaker = async_sessionmaker(
+            self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
         )
 
     @property
@@ -224,7 +239,7 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session whose transaction commits when the block succeeds, else rolls back."""
-        async with self.sessionmaker() as session:
+        async with self.write_sessionmaker() as session:
             try:
                 yield session
                 await commit(session)

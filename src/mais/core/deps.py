@@ -35,7 +35,7 @@ async def _container(request: Request) -> Container:
 async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
     """Commit when the handler returns (before the response is sent), roll back on error."""
     container = get_container(request)
-    async with container.db.sessionmaker() as session:
+    async with container.db.write_sessionmaker() as session:
         try:
             yield session
             await commit(session)
