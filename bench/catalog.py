@@ -108,9 +108,9 @@ def main() -> None:
         # takes about a second per 200 tenants while the cache is cold).
         warm_up = 3 + (len(prepared.tenants) // 200 if args.spread else 0)
         wrk(url, connections=args.connections, duration=warm_up, **load)
+        time.sleep(1.5)  # the workers publish the warm-up's last counts (every second)...
         subprocess.run(["redis-cli", "-u", REDIS_URL, "del", "mais:cache:stats"], check=True,
-                       capture_output=True)  # fmt: skip
-        time.sleep(1.5)
+                       capture_output=True)  # fmt: skip  # ...then the count starts afresh
         if args.soak:
             report = soak(process.pid, url, key, args.connections, args.soak)
             restarts = worker_restarts(prepared)
