@@ -1,7 +1,9 @@
 """Occupied dates and booking counts served from the cache follow every committed change
 of the tenant's bookings and blackouts at once (`mais.core.changes`), whichever way the
 change was written: through the ORM, a bulk UPDATE, an INSERT ... ON CONFLICT, or the
-cross-tenant sweep. Nothing is announced for a rolled-back transaction."""
+cross-tenant sweep. Nothing is announced for a rolled-back transaction. Only a cache that
+every process shares (Redis) keeps them; with the per-process cache (no REDIS_URL) they
+are read live, since another process's commits would never reach it."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from mais.adapters.cache import RedisCache
+from mais.adapters.cache import MemoryCache, RedisCache
 from mais.availability.occupancy import cached_occupied
 from mais.bookings.repository import BookingLookup
 from mais.core.changes import BOOKINGS, token_name
@@ -72,7 +74,8 @@ async def test_a_repeated_range_is_answered_without_reading_bookings(
     booking_reads.clear()
     assert await _unavailable(client, tenant, first, last) == before
     assert await _unavailable(client, tenant, first + timedelta(days=3), last) == before
-    assert booking_reads == []
+    # Shared cache: from it. Per-process cache: live, each time.
+    assert len(booking_reads) == (0 if container.cache.spans_processes else 2)
 
 
 async def test_cached_months_follow_every_kind_of_booking_and_blackout_change(container, client):
@@ -142,6 +145,21 @@ async def test_rows_without_a_topic_announce_nothing(container):
     assert await _token(container, tenant) == token
 
 
+async def test_a_per_process_cache_is_never_trusted_with_them(container, booking_reads):
+    tenant = await add_catalog(container, await make_tenant(container))
+    day = days_ahead(container, 12)
+    await hold_booking(container, tenant, day)
+    per_process = MemoryCache()
+    for _ in range(2):
+        async with container.db.sessionmaker() as session:
+            booking_reads.clear()
+            occupied = await cached_occupied(
+                per_process, session, tenant.id, days_ahead(container, 1), days_ahead(container, 40)
+            )
+            assert set(occupied.holds) == {day}
+            assert len(booking_reads) == 1
+
+
 async def test_without_a_reachable_cache_the_rows_are_read_live(container):
     tenant = await add_catalog(container, await make_tenant(container))
     day = days_ahead(container, 12)
@@ -171,8 +189,8 @@ async def test_the_bookings_total_is_cached_until_the_next_booking(
     assert await total() == 1
     booking_reads.clear()
     assert await total() == 1
-    assert not any("count(" in statement.lower() for statement in booking_reads)
-    assert len(booking_reads) == 1  # the page itself
+    counted = any("count(" in statement.lower() for statement in booking_reads)
+    assert counted is not container.cache.spans_processes  # shared cache: not counted again
 
     await hold_booking(container, tenant, days_ahead(container, 11))
     assert await total() == 2

@@ -111,8 +111,9 @@ class TenantTopicCache:
 
     `open` takes the token before the caller reads the database, and `put` stores only if
     the token is still the same (a change committed in between refuses the fill). Without
-    a reachable shared cache there is no token to trust: `open` answers None and the
-    caller reads the database."""
+    a reachable cache shared by every process there is no token to trust (a per-process
+    cache never hears of another process's commits): `open` answers None and the caller
+    reads the database."""
 
     def __init__(self, cache: Cache, name: str, token: bytes) -> None:
         self.cache = cache
@@ -122,6 +123,8 @@ class TenantTopicCache:
 
     @classmethod
     async def open(cls, cache: Cache, topic: str, tenant_id: uuid.UUID) -> TenantTopicCache | None:
+        if not cache.spans_processes:
+            return None
         name = token_name(topic, tenant_id)
         token = await cache.change_token(name)
         if token is None:  # never changed, or forgotten: start one

@@ -40,6 +40,10 @@ class Cache(abc.ABC):
     """Byte values under string keys. Never raises for an unreachable backend: it misses."""
 
     backend: str
+    # Whether every process (web workers, the job worker) sees the same entries and change
+    # tokens. Reads cached until "the tenant's next change" need it: a per-process cache
+    # never hears of a change committed by another process.
+    spans_processes: bool = False
 
     @abc.abstractmethod
     async def get(self, key: str) -> bytes | None: ...

@@ -46,6 +46,7 @@ def _glob_escape(text: str) -> str:
 
 class RedisCache(Cache):
     backend = "redis"
+    spans_processes = True
 
     def __init__(
         self,

@@ -25,6 +25,7 @@ INVALIDATION_CHANNEL = "mais:cache:invalidate"
 
 class TieredCache(Cache):
     backend = "redis"
+    spans_processes = True
 
     def __init__(self, shared: RedisCache, *, local_ttl: int = 30, max_local: int = 5_000) -> None:
         self.shared = shared
