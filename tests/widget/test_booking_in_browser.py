@@ -4,6 +4,7 @@ paid in the mock checkout, confirmed by the signed webhook, announced to the hos
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import uuid
 from datetime import date, timedelta
@@ -43,15 +44,21 @@ def script_snippet(live_server: LiveServer, slug: str, **data: str) -> str:
 
 
 async def show_month(frame: FrameLocator | Page | Frame, day: date) -> None:
-    """Move the calendar to the day's month with its "next month" button."""
+    """Move the calendar to the day's month with its month buttons. A click can land beside
+    the button while the host page scrolls the frame (the widget asks it to when a page
+    loads), so a click the calendar did not answer is made again, in the direction decided
+    afresh each time (a late answer to the first one cannot carry it past the month)."""
     calendar = frame.locator(".calendar")
+    wanted = f"{day:%Y-%m}"
     for _ in range(24):
-        shown = await calendar.get_attribute("data-month")
-        if shown == f"{day:%Y-%m}":
+        shown = await calendar.get_attribute("data-month") or ""
+        if shown == wanted:
             return
-        await frame.get_by_role("button", name="Next month").click()
-        await expect(calendar).not_to_have_attribute("data-month", shown or "")
-    raise AssertionError(f"the calendar never showed {day:%Y-%m}")
+        button = "Next month" if shown < wanted else "Previous month"
+        await frame.get_by_role("button", name=button).click()
+        with contextlib.suppress(AssertionError):
+            await expect(calendar).not_to_have_attribute("data-month", shown, timeout=5_000)
+    raise AssertionError(f"the calendar never showed {wanted}")
 
 
 async def choose_date(frame: FrameLocator | Page, day: date) -> None:
