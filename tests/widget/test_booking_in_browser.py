@@ -86,7 +86,7 @@ async def host_events(page: Page, kind: str) -> list[dict[str, Any]]:
 
 
 async def test_a_couple_books_and_pays_inside_the_embed_on_the_tenants_site(
-    container, live_server, host_pages, browser: Browser
+    container, live_server, host_pages, browser: Browser, caplog: pytest.LogCaptureFixture
 ):
     world = await embedded_tenant(container, host_pages)
     day = days_ahead(container, 40)
@@ -135,6 +135,8 @@ async def test_a_couple_books_and_pays_inside_the_embed_on_the_tenants_site(
     await expect(booked).to_have_attribute("aria-disabled", "true")
     await expect(booked).to_have_attribute("aria-label", re.compile("already booked"))
     await context.close()
+    # No page of the flow broke its own Content-Security-Policy (the browser reports to us).
+    assert [r.getMessage() for r in caplog.records if r.name == "mais.csp"] == []
 
 
 async def test_a_declined_card_is_explained_and_the_date_stays_held_until_it_expires(

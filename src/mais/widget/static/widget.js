@@ -259,11 +259,16 @@
   });
 
   function showPage(html) {
-    var page = new DOMParser().parseFromString(html, 'text/html');
-    var fresh = page.querySelector('main');
+    // An inert template, not DOMParser: a parsed document's <style> (whose nonce is the new
+    // response's) was checked against this page's policy and reported as a violation.
+    var template = document.createElement('template');
+    template.innerHTML = html;
+    var fresh = template.content.querySelector('main');
     if (!fresh) return;
-    document.querySelector('main').replaceWith(document.adoptNode(fresh));
-    document.title = page.title;
+    document.querySelector('main').replaceWith(document.importNode(fresh, true));
+    fresh = document.querySelector('main');
+    var title = template.content.querySelector('title');
+    if (title) document.title = title.textContent;
     tell('scroll-to-top', {});
     var held = fresh.querySelector('[data-held]');
     if (held) {
