@@ -35,6 +35,11 @@ def _next_month(day: date) -> date:
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
+def month_end(month: date) -> date:
+    """The last day of `month` (its first day)."""
+    return _next_month(month) - timedelta(days=1)
+
+
 def months_covering(start: date, end: date) -> list[date]:
     months, current = [], _month_start(start)
     while current <= end:
@@ -83,9 +88,7 @@ class CalendarBusyDays:
             else:
                 busy.update(date.fromisoformat(d) for d in orjson.loads(cached))
         if missing:
-            fetched = await self._fetch(
-                calendar_id, missing[0], _next_month(missing[-1]) - timedelta(days=1), timezone
-            )
+            fetched = await self._fetch(calendar_id, missing[0], month_end(missing[-1]), timezone)
             if fetched is not None:
                 for month in missing:
                     in_month = sorted(d for d in fetched if _month_start(d) == month)

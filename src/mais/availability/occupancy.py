@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mais.adapters.cache import Cache
-from mais.availability.calendar_busy import months_covering
+from mais.availability.calendar_busy import month_end, months_covering
 from mais.availability.repository import BlackoutRepository
 from mais.bookings.repository import BookingRepository
 from mais.core.changes import BOOKINGS, TenantTopicCache
@@ -85,10 +85,6 @@ async def read_occupied(
     return occupied
 
 
-def _month_end(month: date) -> date:
-    return (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-
-
 async def cached_occupied(
     cache: Cache, session: AsyncSession, tenant_id: uuid.UUID, start: date, end: date
 ) -> Occupied:
@@ -105,11 +101,11 @@ async def cached_occupied(
         else:
             occupied.update(Occupied.from_json(raw))
     if missing:
-        fresh = await read_occupied(session, tenant_id, missing[0], _month_end(missing[-1]))
+        fresh = await read_occupied(session, tenant_id, missing[0], month_end(missing[-1]))
         for month in missing:
             await months.put(
                 f"occupied:{month:%Y-%m}",
-                fresh.within(month, _month_end(month)).to_json(),
+                fresh.within(month, month_end(month)).to_json(),
                 OCCUPANCY_TTL_SECONDS,
             )
         occupied.update(fresh)
