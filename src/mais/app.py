@@ -22,6 +22,7 @@ from mais.core.content_type import is_undeclared_json_body
 from mais.core.errors import AppError, UnsupportedMediaType, render_app_error, render_error
 from mais.core.middleware import RequestContextMiddleware
 from mais.help.openapi import install_api_description
+from mais.observability.logging import request_log
 from mais.observability.requests import record_request
 from mais.observability.sentry import report_exception
 from mais.security.cors import CorsMiddleware
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
                     await task
             if owned:
                 await app.state.container.close()
+            request_log.flush()
 
     app = FastAPI(
         title="MAIS API",
@@ -82,6 +84,10 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        # Tracing is `observability/tracing.py`'s (OpenTelemetry's FastAPI instrumentation,
+        # when OTEL_EXPORTER_OTLP_ENDPOINT is set). FastAPI's own telemetry stays off: it
+        # would otherwise ask OpenTelemetry's global providers on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.container = container
     app.state.started_at = time.monotonic()

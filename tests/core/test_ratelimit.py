@@ -59,6 +59,16 @@ async def test_each_tenant_has_its_own_bucket(container, app):
         assert await spend(http, beta, 3) == [200] * 3
 
 
+async def test_requests_with_invalid_parameters_count_against_the_limit_too(container, app):
+    tenant = await make_tenant(container)
+    async with client_for(app) as http:
+        statuses = [
+            (await http.get("/v1/availability", headers=tenant.headers)).status_code
+            for _ in range(4)
+        ]
+    assert statuses == [422, 422, 422, 429]
+
+
 async def test_forwarded_for_from_an_untrusted_peer_does_not_change_the_bucket(container, app):
     tenant = await make_tenant(container)
     async with client_for(app, "198.51.100.1") as http:

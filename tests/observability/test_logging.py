@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from mais.observability.logging import configure_logging, scrub_text
+from mais.observability.logging import configure_logging, request_log, scrub_text
 from tests.factories.world import make_tenant
 
 
@@ -16,7 +16,12 @@ from tests.factories.world import make_tenant
 def json_logs():
     stream = io.StringIO()
     configure_logging("info", json_output=True, stream=stream)
-    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
+
+    def lines():
+        request_log.flush()
+        return [json.loads(line) for line in stream.getvalue().splitlines()]
+
+    yield lines
     logging.getLogger().handlers.clear()
 
 

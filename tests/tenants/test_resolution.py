@@ -106,6 +106,28 @@ async def test_a_secret_key_is_refused_by_the_public_api_even_when_valid(contain
     assert (await client.get("/v1/packages", headers=tenant.headers)).status_code == 200
 
 
+async def test_the_key_is_checked_before_the_requests_parameters(container, client):
+    """A bad key is refused as such, whatever else is wrong with the request: the public
+    API's route class resolves the tenant before FastAPI validates a parameter."""
+    tenant = await make_tenant(container, "strict-order")
+    bad = {"X-Tenant-Key": "pk_live_nobody-here_0123456789abcdef"}
+    requests = [
+        ("GET", "/v1/availability", {}),  # the required date is missing
+        ("GET", "/v1/availability/unavailable?startDate=soon&endDate=later", {}),
+        ("POST", "/v1/bookings/checkout", {"content": b"{not json", "headers": {}}),
+        ("POST", "/v1/bookings/checkout", {"json": {"packageId": 7}}),
+    ]
+    for method, url, extra in requests:
+        headers = bad | extra.pop("headers", {"Content-Type": "application/json"})
+        refused = await client.request(method, url, headers=headers, **extra)
+        assert (refused.status_code, refused.json()["error"]) == (401, "TENANT_NOT_FOUND"), url
+        missing = await client.request(method, url, **extra)
+        assert (missing.status_code, missing.json()["error"]) == (401, "TENANT_KEY_REQUIRED")
+        # With the tenant's key the same request reaches validation.
+        valid_key = await client.request(method, url, headers=tenant.headers, **extra)
+        assert valid_key.status_code in (400, 415, 422), (url, valid_key.text)
+
+
 async def test_suspended_tenant_is_403_tenant_inactive_and_reactivation_restores(container, client):
     tenant = await make_tenant(container, "paused-co")
     assert (await client.get("/v1/packages", headers=tenant.headers)).status_code == 200

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Query
 
 from mais.availability.schemas import DayAvailabilityOut, UnavailableDateOut, UnavailableDatesOut
 from mais.availability.service import AvailabilityService
-from mais.core.deps import PublicApi, SessionDep
+from mais.core.deps import PublicApiRoute, PublicRequest, SessionDep
 from mais.core.openapi import PUBLIC_ERRORS
 
-router = APIRouter(prefix="/v1", tags=["public"])
+router = APIRouter(prefix="/v1", tags=["public"], route_class=PublicApiRoute)
 
 
 @router.get(
@@ -22,7 +22,7 @@ router = APIRouter(prefix="/v1", tags=["public"])
     responses=PUBLIC_ERRORS,
 )
 async def get_availability(
-    api: PublicApi,
+    api: PublicRequest,
     session: SessionDep,
     day: Annotated[date, Query(alias="date", description="YYYY-MM-DD, the tenant's calendar date")],
 ) -> DayAvailabilityOut:
@@ -38,7 +38,7 @@ async def get_availability(
     responses=PUBLIC_ERRORS,
 )
 async def list_unavailable_dates(
-    api: PublicApi,
+    api: PublicRequest,
     session: SessionDep,
     start: Annotated[date, Query(alias="startDate")],
     end: Annotated[date, Query(alias="endDate")],

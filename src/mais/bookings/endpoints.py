@@ -10,11 +10,11 @@ from starlette.responses import Response
 
 from mais.bookings.schemas import BookingSummaryOut, CheckoutIn, CheckoutOut
 from mais.bookings.service import BookingService
-from mais.core.deps import PublicApi, SessionDep
+from mais.core.deps import PublicApiRoute, PublicRequest, SessionDep
 from mais.core.openapi import PUBLIC_ERRORS
 from mais.core.schemas import ErrorBody
 
-router = APIRouter(prefix="/v1", tags=["public"])
+router = APIRouter(prefix="/v1", tags=["public"], route_class=PublicApiRoute)
 
 _ERR: dict[str, Any] = {"model": ErrorBody}
 CHECKOUT_ERRORS: dict[int | str, dict[str, Any]] = PUBLIC_ERRORS | {
@@ -34,7 +34,7 @@ CHECKOUT_ERRORS: dict[int | str, dict[str, Any]] = PUBLIC_ERRORS | {
 )
 async def checkout(
     body: CheckoutIn,
-    api: PublicApi,
+    api: PublicRequest,
     session: SessionDep,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
@@ -52,7 +52,7 @@ async def checkout(
     responses=PUBLIC_ERRORS,
 )
 async def booking_by_session(
-    session_id: str, api: PublicApi, session: SessionDep
+    session_id: str, api: PublicRequest, session: SessionDep
 ) -> BookingSummaryOut:
     service = BookingService(session, api.container, api.tenant.id)
     return await service.summary_for_session(session_id)
@@ -66,7 +66,7 @@ async def booking_by_session(
 )
 async def booking_by_token(
     booking_id: str,
-    api: PublicApi,
+    api: PublicRequest,
     session: SessionDep,
     token: Annotated[str | None, Query(max_length=200)] = None,
 ) -> BookingSummaryOut:

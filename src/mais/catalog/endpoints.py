@@ -7,11 +7,11 @@ from starlette.responses import Response
 
 from mais.catalog.schemas import PackageOut
 from mais.catalog.service import CatalogService
-from mais.core.deps import PublicApi
+from mais.core.deps import PublicApiRoute, PublicRequest
 from mais.core.errors import NotFound
 from mais.core.openapi import PUBLIC_ERRORS
 
-router = APIRouter(prefix="/v1", tags=["public"])
+router = APIRouter(prefix="/v1", tags=["public"], route_class=PublicApiRoute)
 
 
 def _json(body: bytes) -> Response:
@@ -24,7 +24,7 @@ def _json(body: bytes) -> Response:
     summary="List the tenant's published packages in display order",
     responses=PUBLIC_ERRORS,
 )
-async def list_packages(api: PublicApi) -> Response:
+async def list_packages(api: PublicRequest) -> Response:
     container = api.container
     service = CatalogService(container.db, container.cache, container.storage, api.tenant.id)
     return _json(await service.packages_json())
@@ -36,7 +36,7 @@ async def list_packages(api: PublicApi) -> Response:
     summary="One published package by its slug",
     responses=PUBLIC_ERRORS,
 )
-async def get_package(slug: str, api: PublicApi) -> Response:
+async def get_package(slug: str, api: PublicRequest) -> Response:
     container = api.container
     service = CatalogService(container.db, container.cache, container.storage, api.tenant.id)
     body = await service.package_json(slug)

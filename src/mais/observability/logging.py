@@ -3,12 +3,14 @@ development. Every record carries the request id; secrets are scrubbed before ou
 
 from __future__ import annotations
 
+import asyncio
+import atexit
 import logging
 import logging.config
 import re
 import sys
+import time
 from collections.abc import Callable, MutableMapping
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -128,28 +130,36 @@ class RequestLog:
     """The per-request access line. It bypasses the stdlib logging machinery once logging is
     configured (it runs for every request: the JSON line below costs about a tenth of a
     structlog chain, measured); before that — in tests — it goes through the stdlib
-    `mais.request` logger."""
+    `mais.request` logger.
+
+    Its fields are the request's own (method, route template, status, our request id and
+    tenant slug, all validated or produced by MAIS); only the path comes from the client
+    as typed, so only the path is scrubbed of secrets."""
 
     def __init__(self) -> None:
         self._write: Callable[[dict[str, Any]], None] | None = None
         self._level = logging.INFO
         self._stdlib = logging.getLogger("mais.request")
+        self._buffer: _LineBuffer | None = None
 
     def configure(self, level: str, *, json_output: bool, stream: Any) -> None:
+        self.flush()
         self._level = logging.getLevelName(level.upper())
         out = stream or sys.stderr
         if json_output:
+            buffer = self._buffer = _LineBuffer(out)
 
             def write_json(fields: dict[str, Any]) -> None:
-                record = {"logger": "mais.request", "event": "request", "level": "info"}
-                for key, value in fields.items():
-                    record[key] = scrub_text(value) if isinstance(value, str) else value
-                record["timestamp"] = _utc_timestamp()
-                out.write(orjson.dumps(record, default=str).decode() + "\n")
-                out.flush()
+                fields["path"] = scrub_text(fields["path"])
+                fields["logger"] = "mais.request"
+                fields["event"] = "request"
+                fields["level"] = "info"
+                fields["timestamp"] = _utc_timestamp()
+                buffer.add(orjson.dumps(fields, default=str).decode() + "\n")
 
             self._write = write_json
         else:
+            self._buffer = None
             console = structlog.wrap_logger(
                 structlog.WriteLogger(out),
                 processors=[
@@ -167,13 +177,65 @@ class RequestLog:
         elif self._level <= logging.INFO:
             self._write(fields)
 
+    def flush(self) -> None:
+        """Write out the lines gathered so far (at shutdown, and before a test reads)."""
+        if self._buffer is not None:
+            self._buffer.flush()
+
+
+FLUSH_SECONDS = 0.1
+FLUSH_LINES = 256
+
+
+class _LineBuffer:
+    """Request lines are gathered and written together, at most `FLUSH_SECONDS` after the
+    first of them, instead of with one `write` system call per request (which cost the
+    catalog's hot path about 5 % of its CPU, measured). A worker that is killed outright
+    loses at most that long of request lines; every other log record is written at once,
+    and the buffer is flushed at shutdown."""
+
+    def __init__(self, out: Any) -> None:
+        self._out = out
+        self._lines: list[str] = []
+        self._scheduled = False
+
+    def add(self, line: str) -> None:
+        self._lines.append(line)
+        if len(self._lines) >= FLUSH_LINES:
+            self.flush()
+        elif not self._scheduled:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:  # not in the event loop (a CLI command): write now
+                self.flush()
+                return
+            loop.call_later(FLUSH_SECONDS, self.flush)
+            self._scheduled = True
+
+    def flush(self) -> None:
+        self._scheduled = False
+        if self._lines:
+            lines, self._lines = self._lines, []
+            self._out.write("".join(lines))
+            self._out.flush()
+
+
+_second_text: tuple[int, str] = (0, "")
+
 
 def _utc_timestamp() -> str:
-    """The same ISO form as structlog's `TimeStamper(fmt="iso", utc=True)`."""
-    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    """The ISO form of structlog's `TimeStamper(fmt="iso", utc=True)`, with the date and
+    time of day formatted once per second (it runs for every request)."""
+    global _second_text
+    now = time.time()
+    second = int(now)
+    if second != _second_text[0]:
+        _second_text = (second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)))
+    return f"{_second_text[1]}.{int((now - second) * 1_000_000):06d}Z"
 
 
 request_log = RequestLog()
+atexit.register(request_log.flush)
 
 
 def configure_logging(level: str, *, json_output: bool, stream: Any = None) -> dict[str, Any]:
