@@ -15,8 +15,6 @@ from starlette.responses import Response
 from mais.core.context import tenant_slug_var
 from mais.core.db import commit, rollback
 from mais.core.http import client_ip
-from mais.tenants.keys import KeyShape, shape_of
-from mais.tenants.resolver import InvalidTenantKey
 
 if TYPE_CHECKING:
     from mais.container import Container
@@ -80,17 +78,13 @@ class PublicApiRoute(APIRoute):
 
 async def _public_request(request: Request) -> PublicRequest:
     container = get_container(request)
-    raw = request.headers.get("x-tenant-key")
-    if raw and shape_of(raw) is KeyShape.secret:
-        # Public calls come from browsers: a secret key sent here is already exposed.
-        raise InvalidTenantKey(
-            "X-Tenant-Key takes the tenant's public key (pk_live_...); "
-            "never send the secret key from a browser."
-        )
-    tenant = await container.resolver.resolve_key(raw)
+    tenant = await container.resolver.resolve_key(
+        request.headers.get("x-tenant-key"), public_only=True
+    )
     request.state.tenant = tenant  # the request log names the tenant
     tenant_slug_var.set(tenant.slug)
-    await container.rate_limiter.check_api(str(tenant.id), request_client_ip(request))
+    ip = client_ip(request.scope, container.trusted_proxies)
+    await container.rate_limiter.check_api(str(tenant.id), ip)
     public = PublicRequest(request.scope, request.receive)
     public.tenant = tenant
     public.container = container

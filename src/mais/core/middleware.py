@@ -71,7 +71,8 @@ class RequestContextMiddleware:
             return
 
         started = time.perf_counter()
-        request_id = _incoming_request_id(scope) or _request_ids.new()
+        incoming_id, declared, content_type = _read_headers(scope)
+        request_id = incoming_id or _request_ids.new()
         scope.setdefault("state", {})["request_id"] = request_id
         token = request_id_var.set(request_id)
         path_token = request_path_var.set(scope["path"])
@@ -82,10 +83,9 @@ class RequestContextMiddleware:
         status_holder = {"status": 0, "started": False}
 
         limit = body_limit_for(scope["path"])
-        declared = _content_length(scope)
         received = 0
         rejected = False
-        is_form = _is_urlencoded_form(scope)
+        is_form = scope["method"] in _BODY_METHODS and content_type.startswith(_FORM)
         form_tail = b""  # an escape split across two chunks is seen whole
 
         async def limited_receive() -> Message:
@@ -197,31 +197,29 @@ def _too_large(limit: int) -> str:
     return f"The request body is larger than {limit // 1024} KB."
 
 
-def _incoming_request_id(scope: Scope) -> str | None:
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+_FORM = b"application/x-www-form-urlencoded"
+
+
+def _read_headers(scope: Scope) -> tuple[str | None, int | None, bytes]:
+    """The headers this middleware acts on, in one pass over the request's headers: a
+    well-formed incoming X-Request-ID, the declared Content-Length, the Content-Type
+    (lower case)."""
+    request_id: str | None = None
+    length: int | None = None
+    content_type = b""
     for name, value in scope.get("headers", ()):
         if name == b"x-request-id":
             candidate = value.decode("latin-1")
-            return candidate if _REQUEST_ID.match(candidate) else None
-    return None
-
-
-def _is_urlencoded_form(scope: Scope) -> bool:
-    if scope["method"] not in ("POST", "PUT", "PATCH"):
-        return False
-    for name, value in scope.get("headers", ()):
-        if name == b"content-type":
-            return value.lower().startswith(b"application/x-www-form-urlencoded")
-    return False
-
-
-def _content_length(scope: Scope) -> int | None:
-    for name, value in scope.get("headers", ()):
-        if name == b"content-length":
+            request_id = candidate if _REQUEST_ID.match(candidate) else None
+        elif name == b"content-length":
             try:
-                return int(value)
+                length = int(value)
             except ValueError:
-                return None
-    return None
+                length = None
+        elif name == b"content-type":
+            content_type = value.lower()
+    return request_id, length, content_type
 
 
 # What an answer that sets none of these headers itself (every JSON answer) gets, built once.

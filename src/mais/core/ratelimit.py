@@ -37,6 +37,7 @@ STORAGE_RETRY_SECONDS = 2.0
 
 @dataclass
 class _Window:
+    key: str  # the counter's key in Redis
     bucket: int
     shared: int  # the global count Redis last reported
     synced_at: float  # when it reported it (monotonic clock)
@@ -69,7 +70,8 @@ class RateLimiter:
         self.auth_item = RateLimitItemPerMinute(auth_attempts, auth_window_minutes)
         self.rejections = 0
         self._shared_down_until = 0.0
-        self._windows: dict[str, _Window] = {}
+        # The general API limit's windows by (tenant, client IP): the Redis key is built once.
+        self._windows: dict[tuple[str, ...], _Window] = {}
         self._flusher: asyncio.Task[None] | None = None
 
     # --- storage selection --------------------------------------------------------
@@ -110,11 +112,10 @@ class RateLimiter:
 
     async def _hit_batched(self, item: RateLimitItem, *identifiers: str) -> bool:
         assert self._storage is not None
-        key = item.key_for(*identifiers)
         limit, expiry = item.amount, item.get_expiry()
         bucket = int(time.time() // expiry)
-        window = self._windows.get(key)
-        if window is None or window.bucket != bucket:
+        window = self._windows.get(identifiers)
+        if window is not None and window.bucket != bucket:
             window = None
         if (
             window is not None
@@ -129,8 +130,11 @@ class RateLimiter:
             # Take the local counts now: a flush running while this awaits Redis must not
             # add them a second time.
             pending, window.pending = window.pending, 0
+        key = window.key if window is not None else item.key_for(*identifiers)
         total = await self._storage.incr(key, expiry, amount=pending + 1)
-        self._windows[key] = _Window(bucket=bucket, shared=total, synced_at=self._clock())
+        self._windows[identifiers] = _Window(
+            key=key, bucket=bucket, shared=total, synced_at=self._clock()
+        )
         return total <= limit
 
     def _ensure_flusher(self) -> None:
@@ -147,14 +151,14 @@ class RateLimiter:
             return
         expiry = self.api_item.get_expiry()
         bucket = int(time.time() // expiry)
-        for key, window in list(self._windows.items()):
+        for identifiers, window in list(self._windows.items()):
             if window.bucket != bucket:
-                self._windows.pop(key, None)  # an old window: its key has expired in Redis
+                self._windows.pop(identifiers, None)  # an old window: expired in Redis
                 continue
             if window.pending:
                 amount, window.pending = window.pending, 0
                 try:
-                    window.shared = await self._storage.incr(key, expiry, amount=amount)
+                    window.shared = await self._storage.incr(window.key, expiry, amount=amount)
                     window.synced_at = self._clock()
                 except Exception as exc:
                     self._shared_failed(exc)

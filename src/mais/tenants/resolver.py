@@ -77,13 +77,20 @@ class TenantResolver:
         # Bumped by every invalidation: a load that started before one is not kept locally.
         self._generation = 0
 
-    async def resolve_key(self, raw: str | None) -> TenantContext:
-        """The active tenant owning this public or secret key, or the SPEC §4 error."""
+    async def resolve_key(self, raw: str | None, *, public_only: bool = False) -> TenantContext:
+        """The active tenant owning this public or secret key, or the SPEC §4 error.
+        `public_only`: the public API, called from browsers, refuses a secret key (one sent
+        there is already exposed)."""
         if not raw:
             raise TenantKeyRequired()
         shape = shape_of(raw)
         if shape is KeyShape.malformed:
             raise InvalidTenantKey()
+        if public_only and shape is KeyShape.secret:
+            raise InvalidTenantKey(
+                "X-Tenant-Key takes the tenant's public key (pk_live_...); "
+                "never send the secret key from a browser."
+            )
         lookup = lookup_of(raw, self.hmac_key)
         context = await self._resolve(key_ref(lookup), lookup=lookup)
         if context is None and shape is KeyShape.secret:
