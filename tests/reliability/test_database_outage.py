@@ -10,6 +10,7 @@ from sqlalchemy.engine import make_url
 
 from mais.app import create_app
 from mais.container import build_container
+from mais.core import db
 from tests.factories.services import TcpProxy, client_for
 from tests.factories.world import add_catalog, days_ahead, make_tenant
 
@@ -105,3 +106,31 @@ async def test_database_outage_is_503_json_and_recovers_without_restart(
             "availability": 200,
             "admin": 200,
         }
+
+
+async def test_a_restart_during_a_quiet_spell_costs_no_request(
+    container, through_proxy, proxy, monkeypatch
+):
+    """Connections idle in the pool when the database restarted are dead; the first
+    request after the quiet spell must not be the one that finds out. An idle connection
+    is pinged before it is lent out, and a dead one replaced."""
+    tenant = await add_catalog(container, await make_tenant(container))
+    admin = {"Authorization": f"Bearer {tenant.secret_key}"}
+    async with client_for(create_app(through_proxy.settings, through_proxy)) as http:
+        assert (await http.get("/v1/tenant-admin/bookings", headers=admin)).status_code == 200
+        # The restart: every open connection is dropped, and new ones are accepted again.
+        await proxy.cut()
+        await proxy.restore()
+
+        monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 3600.0)  # as if it were busy
+        unpinged = await http.get("/v1/tenant-admin/bookings", headers=admin)
+        assert unpinged.status_code == 503  # the control: a dead connection was lent out
+        # That failure discarded the pool; the next request connects afresh.
+        assert (await http.get("/v1/tenant-admin/bookings", headers=admin)).status_code == 200
+
+        await proxy.cut()
+        await proxy.restore()
+        monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 0.0)  # every connection is idle
+        for _ in range(3):
+            response = await http.get("/v1/tenant-admin/bookings", headers=admin)
+            assert response.status_code == 200, response.text

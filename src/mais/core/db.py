@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -124,6 +125,34 @@ def configure_sqlite(engine: Engine) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+# A pooled connection idle longer than this is pinged before it is lent out.
+PING_AFTER_IDLE_SECONDS = 1.0
+
+
+def ping_idle_connections(engine: Engine) -> None:
+    """Ping a pooled connection before use only when it has sat idle in the pool: a
+    database restart or failover during a quiet spell is noticed before a request uses the
+    dead connection, while a busy worker pays no round trip per request (`pool_pre_ping`
+    pings on every checkout: one more round trip for every request that touches the
+    database). A connection that breaks while in use fails its statement (503), and
+    SQLAlchemy's disconnect handling then discards every connection of the pool."""
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _lent(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            # The pool discards this connection and checks out another (up to 3 tries).
+            raise DisconnectionError("an idle pooled connection failed its ping") from exc
+
+
 def install_slow_query_log(engine: Engine, threshold_ms: int, on_slow: Any = None) -> None:
     """Log (and report through `on_slow`) every statement slower than the threshold."""
 
@@ -207,12 +236,14 @@ class Database:
     ) -> None:
         self.url = url
         ensure_sqlite_dir(url)
-        options: dict[str, Any] = {"connect_args": connect_args(url), "pool_pre_ping": True}
+        options: dict[str, Any] = {"connect_args": connect_args(url)}
         if not is_sqlite(url):
             options |= {"pool_size": pool_size, "max_overflow": pool_size, "pool_recycle": 1800}
         self.engine: AsyncEngine = create_async_engine(async_url(url), **options)
         if is_sqlite(url):
             configure_sqlite(self.engine.sync_engine)
+        else:
+            ping_idle_connections(self.engine.sync_engine)
         self.slow_queries = 0
         self._on_slow_query = on_slow_query
         install_slow_query_log(self.engine.sync_engine, slow_query_ms, self._count_slow)
