@@ -7,6 +7,7 @@ is locked" when a reader tries to become a writer."""
 from __future__ import annotations
 
 import asyncio
+import json
 
 from sqlalchemy import func, select
 
@@ -47,6 +48,12 @@ async def test_twenty_concurrent_checkouts_for_one_date_give_exactly_one_hold(co
             assert response.json()["error"] == "DATE_UNAVAILABLE"
             assert response.json()["details"]["reason"] == "held"
     assert await _live_bookings(container) == 1
+    # A loser that raced past the availability check had opened a Checkout session before
+    # its insert failed: that session was expired, so only the winner's can be paid.
+    (winner,) = [r.json() for r in responses if r.status_code == 201]
+    sessions_dir = container.payments.state_dir / "sessions"
+    sessions = [json.loads(path.read_text()) for path in sessions_dir.glob("*.json")]
+    assert [s["id"] for s in sessions if s["status"] == "open"] == [winner["sessionId"]]
 
 
 async def test_concurrent_duplicates_with_one_idempotency_key_make_one_hold(container, client):

@@ -65,6 +65,7 @@ from mais.models import (
     PaymentStatus,
     Refund,
     Tenant,
+    new_id,
 )
 from mais.notifications.events import BookingEvent, enqueue_booking_notifications
 from mais.payments.repository import PaymentRepository, RefundRepository
@@ -261,15 +262,17 @@ class BookingService:
         )
         if event_date in facts.expired_holds:
             await self._release_expired_holds(event_date)
-        booking = await self._insert_hold(
+        booking = self._new_hold(
             request, tenant, package, add_ons, totals, access_token, expires_at, return_url
         )
-
+        # The Checkout session is opened before the hold is written: the hold goes in with
+        # its session id in one INSERT, and no row is locked while the provider answers.
+        # If the provider fails, nothing was written (503/502, the date stays free).
         checkout = await self._open_checkout_session(
             tenant, booking, package, add_ons, totals, return_url
         )
-        # Flushed with the audit entry when the request commits: one flush, not two.
         booking.checkout_session_id = checkout.id
+        await self._insert_hold(booking)
         record(
             self.session,
             Actor(role="customer", label=booking.email, tenant_id=tenant.id),
@@ -345,7 +348,7 @@ class BookingService:
                 after={"status": "expired"},
             )
 
-    async def _insert_hold(
+    def _new_hold(
         self,
         request: CheckoutIn,
         tenant: TenantContext,
@@ -356,31 +359,27 @@ class BookingService:
         expires_at: datetime,
         return_url: str | None,
     ) -> Booking:
-        event_date = request.event_date
-        customer_id = await CustomerRepository(self.session, tenant.id).upsert(
-            email=str(request.email), name=request.couple_name, phone=request.phone
-        )
-        booking = self.bookings.add(
-            Booking(
-                package_id=package.id,
-                customer_id=customer_id,
-                event_date=event_date,
-                status=BookingStatus.held,
-                couple_name=request.couple_name,
-                email=str(request.email),
-                phone=request.phone,
-                notes=request.notes,
-                package_title=package.title,
-                package_price_cents=package.price_cents,
-                subtotal_cents=totals.subtotal_cents,
-                commission_bps=totals.commission_bps,
-                commission_cents=totals.commission_cents,
-                tenant_net_cents=totals.tenant_net_cents,
-                currency=totals.currency,
-                hold_expires_at=expires_at,
-                access_token_hash=hash_token(access_token),
-                return_url=return_url,
-            )
+        """The held booking, not yet written (its id is chosen now: the Checkout session
+        names it)."""
+        booking = Booking(
+            id=new_id(),
+            package_id=package.id,
+            event_date=request.event_date,
+            status=BookingStatus.held,
+            couple_name=request.couple_name,
+            email=str(request.email),
+            phone=request.phone,
+            notes=request.notes,
+            package_title=package.title,
+            package_price_cents=package.price_cents,
+            subtotal_cents=totals.subtotal_cents,
+            commission_bps=totals.commission_bps,
+            commission_cents=totals.commission_cents,
+            tenant_net_cents=totals.tenant_net_cents,
+            currency=totals.currency,
+            hold_expires_at=expires_at,
+            access_token_hash=hash_token(access_token),
+            return_url=return_url,
         )
         booking.add_ons = [
             BookingAddOn(
@@ -392,16 +391,34 @@ class BookingService:
             )
             for n, a in enumerate(add_ons)
         ]
+        return booking
+
+    async def _insert_hold(self, booking: Booking) -> None:
+        """Write the hold and its customer. A request that took the date since the
+        availability check wins: this one answers 409, and its Checkout session is expired
+        so it can never be paid."""
+        booking.customer_id = await CustomerRepository(self.session, self.tenant_id).upsert(
+            email=booking.email, name=booking.couple_name, phone=booking.phone
+        )
+        self.bookings.add(booking)
         try:
             await self.session.flush()
         except IntegrityError as exc:
             if not _is_date_conflict(exc):
                 raise
-            # Another request took the date between our check and our insert.
+            event_date = booking.event_date
             log.info("date %s of tenant %s lost to a concurrent hold", event_date, self.tenant_id)
             await rollback(self.session)
+            if booking.checkout_session_id is not None:
+                await self._expire_unused_session(booking.checkout_session_id)
             raise DateUnavailable(event_date, await self._occupied_reason(event_date)) from None
-        return booking
+
+    async def _expire_unused_session(self, session_id: str) -> None:
+        try:
+            await self.payments.expire_checkout_session(session_id)
+        except (PaymentProviderUnavailable, PaymentProviderError) as exc:
+            # Nobody was given its URL, and Stripe expires it by itself at `expires_at`.
+            log.warning("could not expire unused checkout session %s: %s", session_id, exc)
 
     async def _occupied_reason(self, event_date: date) -> str:
         live = await self.bookings.live_booking_on(event_date)
