@@ -379,6 +379,8 @@ class BookingListItem(ApiModel):
 
     @classmethod
     def fields_of(cls, booking: Booking) -> dict[str, Any]:
+        """The item's fields as plain data (nested parts too), for one validation of a
+        whole page rather than three model constructions per booking."""
         return {
             "id": booking.id,
             "status": booking.status,
@@ -386,23 +388,19 @@ class BookingListItem(ApiModel):
             "couple_name": booking.couple_name,
             "email": booking.email,
             "phone": booking.phone,
-            "package": BookingPackageOut(id=booking.package_id, title=booking.package_title),
-            "totals": BookingTotalsOut(
-                subtotal_cents=booking.subtotal_cents,
-                commission_cents=booking.commission_cents,
-                tenant_net_cents=booking.tenant_net_cents,
-                refunded_cents=booking.refunded_cents,
-                commission_percent=booking.commission_bps / 100,
-                currency=booking.currency,
-            ),
+            "package": {"id": booking.package_id, "title": booking.package_title},
+            "totals": {
+                "subtotal_cents": booking.subtotal_cents,
+                "commission_cents": booking.commission_cents,
+                "tenant_net_cents": booking.tenant_net_cents,
+                "refunded_cents": booking.refunded_cents,
+                "commission_percent": booking.commission_bps / 100,
+                "currency": booking.currency,
+            },
             "created_at": booking.created_at,
             "confirmed_at": booking.confirmed_at,
             "canceled_at": booking.canceled_at,
         }
-
-    @classmethod
-    def of(cls, booking: Booking) -> BookingListItem:
-        return cls(**cls.fields_of(booking))
 
 
 class BookingPage(ApiModel):

@@ -147,11 +147,13 @@ class BookingAdminService:
     ) -> BookingPage:
         total = await self._total(filters, cache)
         rows = await self.bookings.page(filters, offset=(page - 1) * page_size, limit=page_size)
-        return BookingPage(
-            items=[BookingListItem.of(row) for row in rows],
-            total=total,
-            page=page,
-            page_size=page_size,
+        return BookingPage.model_validate(
+            {
+                "items": [BookingListItem.fields_of(row) for row in rows],
+                "total": total,
+                "page": page,
+                "page_size": page_size,
+            }
         )
 
     async def _total(self, filters: BookingFilters, cache: Cache) -> int:
