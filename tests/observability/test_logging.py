@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
 
 import pytest
 
-from mais.observability.logging import configure_logging, request_log, scrub_text
+from mais.observability.logging import (
+    FLUSH_SECONDS,
+    _LineBuffer,
+    configure_logging,
+    request_log,
+    scrub_text,
+)
 from tests.factories.world import make_tenant
 
 
@@ -60,3 +67,30 @@ async def test_secrets_never_reach_the_log(json_logs):
 def test_scrub_text_keeps_ordinary_text():
     assert scrub_text("booking 2026-06-01 for Ada") == "booking 2026-06-01 for Ada"
     assert scrub_text("Stripe-Signature t=1700000000,v1=abcdef") == "Stripe-Signature t=***,v1=***"
+
+
+def test_request_lines_are_written_in_batches_soon_after_the_request():
+    stream = io.StringIO()
+    buffer = _LineBuffer(stream)
+
+    async def two_requests() -> str:
+        buffer.add("one\n")
+        buffer.add("two\n")
+        before = stream.getvalue()
+        await asyncio.sleep(FLUSH_SECONDS * 2)
+        return before
+
+    assert asyncio.run(two_requests()) == ""  # nothing written while requests are served
+    assert stream.getvalue() == "one\ntwo\n"  # both, once the batch's time was up
+
+    # A flush scheduled on a loop that closed before it ran strands nothing: the next
+    # line, in another loop, schedules its own.
+    async def one_more() -> None:
+        buffer.add("three\n")
+
+    asyncio.run(one_more())
+    asyncio.run(two_requests())
+    assert stream.getvalue() == "one\ntwo\nthree\none\ntwo\n"
+
+    buffer.add("outside a loop\n")  # a CLI command: written at once
+    assert stream.getvalue().endswith("outside a loop\n")

@@ -197,23 +197,26 @@ class _LineBuffer:
     def __init__(self, out: Any) -> None:
         self._out = out
         self._lines: list[str] = []
-        self._scheduled = False
+        # The loop a flush is scheduled on. A loop that closed before its flush ran is not
+        # the running one any more, so the next line schedules a flush again.
+        self._flush_loop: asyncio.AbstractEventLoop | None = None
 
     def add(self, line: str) -> None:
         self._lines.append(line)
         if len(self._lines) >= FLUSH_LINES:
             self.flush()
-        elif not self._scheduled:
-            try:
-                loop = asyncio.get_running_loop()
-            except RuntimeError:  # not in the event loop (a CLI command): write now
-                self.flush()
-                return
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # not in an event loop (a CLI command): write now
+            self.flush()
+            return
+        if self._flush_loop is not loop:
             loop.call_later(FLUSH_SECONDS, self.flush)
-            self._scheduled = True
+            self._flush_loop = loop
 
     def flush(self) -> None:
-        self._scheduled = False
+        self._flush_loop = None
         if self._lines:
             lines, self._lines = self._lines, []
             self._out.write("".join(lines))
