@@ -23,13 +23,9 @@ def route_template(scope: Scope) -> str:
 # validates and locks on every call, and this runs for every request. Bounded, because
 # the labels are route templates and status codes, never raw paths.
 @cache
-def _request_counter(method: str, route: str, status: int) -> Any:
-    return REQUESTS.labels(method, route, str(status))
-
-
-@cache
-def _latency_histogram(method: str, route: str) -> Any:
-    return LATENCY.labels(method, route)
+def _request_metrics(method: str, route: str, status: int) -> tuple[Any, Any]:
+    """The request counter's and the latency histogram's children for these labels."""
+    return REQUESTS.labels(method, route, str(status)), LATENCY.labels(method, route)
 
 
 # Clients may send any method token; anything else is one label, not one per invention.
@@ -41,8 +37,9 @@ def record_request(scope: Scope, status: int, duration: float) -> None:
     method = scope.get("method", "")
     if method not in _METHODS:
         method = "OTHER"
-    _request_counter(method, route, status).inc()
-    _latency_histogram(method, route).observe(duration)
+    requests, latency = _request_metrics(method, route, status)
+    requests.inc()
+    latency.observe(duration)
     state = scope.get("state") or {}
     request_log.info(
         method=method,
