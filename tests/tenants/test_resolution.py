@@ -293,3 +293,28 @@ async def test_secret_keys_survive_an_encryption_key_rotation(container, setting
     finally:
         await during.close()
         await after.close()
+
+
+def test_only_endpoints_fastapi_has_nothing_to_solve_for_are_called_directly(app):
+    """The public route class calls an endpoint itself only when FastAPI would do nothing
+    but call it (the request its only parameter, a Response returned); every endpoint with
+    a path, query or body parameter, or a response model, goes through FastAPI."""
+    from mais.core.deps import PublicApiRoute, _direct_endpoint
+
+    def public_routes(routes):
+        for route in routes:
+            if isinstance(route, PublicApiRoute):
+                yield route
+            for attr in ("routes", "router", "original_router"):
+                inner = getattr(route, attr, None)
+                if inner is not None and hasattr(inner, "routes"):
+                    yield from public_routes(inner.routes)
+
+    direct = {
+        (route.path, _direct_endpoint(route) is not None) for route in public_routes(app.routes)
+    }
+    assert ("/v1/packages", True) in direct
+    assert ("/v1/tenant/branding", True) in direct
+    for path in ("/v1/packages/{slug}", "/v1/availability", "/v1/bookings/checkout"):
+        assert (path, False) in direct, path
+        assert (path, True) not in direct, path
