@@ -15,23 +15,16 @@ from mais.models import Base, Tenant
 from mais.settings import Settings
 from tests.dashboard.conftest import Browser
 from tests.factories.admin import add_booking
+from tests.factories.routes import route_objects
 
 PRE_LOGIN = {"login", "logout", "forgot-password", "reset-password"}
-
-
-def _flat(routes: list[Any]) -> list[Any]:
-    out = []
-    for route in routes:
-        nested = getattr(route, "original_router", None)
-        out.extend(_flat(nested.routes) if nested is not None else [route])
-    return out
 
 
 def dashboard_routes() -> list[tuple[str, str]]:
     """(method, path) of every dashboard route (FastAPI keeps included routers nested)."""
     app = create_app(Settings(_env_file=None, app_env="test"))
     found = []
-    for route in _flat(app.router.routes):
+    for route in route_objects(app.router.routes):
         if isinstance(route, APIRoute) and route.path.startswith(("/tenant", "/admin")):
             found.extend((method, route.path) for method in sorted(route.methods))
     return sorted(found)

@@ -19,6 +19,16 @@ def app_routes(app: Any | None = None) -> list[tuple[str, str]]:
     return sorted(found)
 
 
+def route_objects(routes: Any) -> list[Any]:
+    """The route objects of `routes` (`app.router.routes`), included routers unnested: the
+    routes of an `APIRouter(prefix=...)` carry their full paths."""
+    found: list[Any] = []
+    for route in routes:
+        original = getattr(route, "original_router", None)
+        found.extend(route_objects(original.routes) if original is not None else [route])
+    return found
+
+
 def _walk(routes: Any, prefix: str, found: set[tuple[str, str]]) -> None:
     for route in routes:
         original = getattr(route, "original_router", None)

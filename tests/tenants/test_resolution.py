@@ -13,6 +13,7 @@ from mais.container import build_container
 from mais.models import Tenant
 from mais.tenants.resolver import LOCAL_TTL_SECONDS, TenantInactive, TenantNotFound
 from mais.tenants.service import TenantService
+from tests.factories.routes import route_objects
 from tests.factories.world import TEST_ACTOR, make_tenant
 
 
@@ -301,17 +302,10 @@ def test_only_endpoints_fastapi_has_nothing_to_solve_for_are_called_directly(app
     a path, query or body parameter, or a response model, goes through FastAPI."""
     from mais.core.deps import PublicApiRoute, _direct_endpoint
 
-    def public_routes(routes):
-        for route in routes:
-            if isinstance(route, PublicApiRoute):
-                yield route
-            for attr in ("routes", "router", "original_router"):
-                inner = getattr(route, attr, None)
-                if inner is not None and hasattr(inner, "routes"):
-                    yield from public_routes(inner.routes)
-
     direct = {
-        (route.path, _direct_endpoint(route) is not None) for route in public_routes(app.routes)
+        (route.path, _direct_endpoint(route) is not None)
+        for route in route_objects(app.router.routes)
+        if isinstance(route, PublicApiRoute)
     }
     assert ("/v1/packages", True) in direct
     assert ("/v1/tenant/branding", True) in direct

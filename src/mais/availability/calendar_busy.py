@@ -13,39 +13,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from datetime import date, timedelta
+from datetime import date
 
 import orjson
 
 from mais.adapters.cache import Cache
 from mais.adapters.calendar import CalendarPort, CalendarUnavailable
+from mais.availability.months import month_end, month_start, months_covering
 from mais.observability.metrics import CALENDAR_FAILURES
 
 log = logging.getLogger("mais.availability.calendar")
 
 BUSY_TTL_SECONDS = 60
 LOOKUP_TIMEOUT_SECONDS = 3.0
-
-
-def _month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
-def _next_month(day: date) -> date:
-    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
-
-
-def month_end(month: date) -> date:
-    """The last day of `month` (its first day)."""
-    return _next_month(month) - timedelta(days=1)
-
-
-def months_covering(start: date, end: date) -> list[date]:
-    months, current = [], _month_start(start)
-    while current <= end:
-        months.append(current)
-        current = _next_month(current)
-    return months
 
 
 def busy_key(tenant_id: uuid.UUID, calendar_id: str, month: date) -> str:
@@ -56,7 +36,7 @@ async def forget_busy_days(cache: Cache, tenant_id: uuid.UUID, calendar_id: str,
     """Drop the cached busy days of `day`'s month (its calendar just changed). A cache
     error is only logged: the entry expires within BUSY_TTL_SECONDS anyway."""
     try:
-        await cache.delete(busy_key(tenant_id, calendar_id, _month_start(day)))
+        await cache.delete(busy_key(tenant_id, calendar_id, month_start(day)))
     except Exception:
         log.warning("could not forget cached busy days", exc_info=True)
 
@@ -91,7 +71,7 @@ class CalendarBusyDays:
             fetched = await self._fetch(calendar_id, missing[0], month_end(missing[-1]), timezone)
             if fetched is not None:
                 for month in missing:
-                    in_month = sorted(d for d in fetched if _month_start(d) == month)
+                    in_month = sorted(d for d in fetched if month_start(d) == month)
                     await self.cache.set(
                         busy_key(tenant_id, calendar_id, month),
                         orjson.dumps([d.isoformat() for d in in_month]),

@@ -21,7 +21,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mais.adapters.cache import Cache
-from mais.availability.calendar_busy import month_end, months_covering
+from mais.availability.months import month_end, months_covering
 from mais.availability.repository import BlackoutRepository
 from mais.bookings.repository import BookingRepository
 from mais.core.changes import BOOKINGS, TenantTopicCache

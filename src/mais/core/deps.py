@@ -12,11 +12,10 @@ from fastapi import Depends, Request
 from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
-from starlette.types import Scope
 
 from mais.core.context import tenant_slug_var
 from mais.core.db import commit, rollback
-from mais.core.http import client_ip
+from mais.core.http import client_ip, header
 
 if TYPE_CHECKING:
     from mais.container import Container
@@ -120,7 +119,9 @@ def _direct_endpoint(route: APIRoute) -> tuple[Callable[..., Any], str] | None:
 
 async def _public_request(request: Request) -> PublicRequest:
     container = get_container(request)
-    tenant = await container.resolver.resolve_key(_tenant_key(request.scope), public_only=True)
+    tenant = await container.resolver.resolve_key(
+        header(request.scope, b"x-tenant-key"), public_only=True
+    )
     request.scope.setdefault("state", {})["tenant"] = tenant  # the request log names the tenant
     tenant_slug_var.set(tenant.slug)
     ip = client_ip(request.scope, container.trusted_proxies)
@@ -129,14 +130,6 @@ async def _public_request(request: Request) -> PublicRequest:
     public.tenant = tenant
     public.container = container
     return public
-
-
-def _tenant_key(scope: Scope) -> str | None:
-    # Read from the raw headers: a starlette `Headers` built for one lookup costs more.
-    for name, value in scope["headers"]:
-        if name == b"x-tenant-key":
-            return value.decode("latin-1")
-    return None
 
 
 ContainerDep = Annotated["Container", Depends(_container)]

@@ -1,4 +1,5 @@
-"""Small HTTP facts shared by middleware and endpoints: the client's IP address."""
+"""Small HTTP facts shared by middleware and endpoints: a request header, the client's IP
+address."""
 
 from __future__ import annotations
 
@@ -8,6 +9,16 @@ from collections.abc import Sequence
 from starlette.types import Scope
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def header(scope: Scope, name: bytes) -> str | None:
+    """The first value of a request header (`name` in lower case, as ASGI gives names),
+    read from the raw headers: on the hot path a starlette `Headers` built for one lookup
+    costs more."""
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
 
 
 def parse_networks(entries: Sequence[str]) -> list[Network]:

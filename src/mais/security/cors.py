@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mais.core.errors import render_error
+from mais.core.http import header
 
 if TYPE_CHECKING:
     from mais.core.db import Database
@@ -128,12 +129,12 @@ class CorsMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        origin = _header(scope, b"origin")
+        origin = header(scope, b"origin")
         area = area_of(scope["path"]) if origin is not None else None
         if origin is None or area is None:
             await self.app(scope, receive, send)
             return
-        if scope["method"] == "OPTIONS" and _header(scope, b"access-control-request-method"):
+        if scope["method"] == "OPTIONS" and header(scope, b"access-control-request-method"):
             await self._preflight(scope, receive, send, area, origin)
             return
 
@@ -196,13 +197,6 @@ class CorsMiddleware:
             container = scope["app"].state.container
             self._index = EmbedOriginIndex(container.db, open_when_unset=not self.production)
         return self._index
-
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope.get("headers", ()):
-        if key == name:
-            return str(value.decode("latin-1"))
-    return None
 
 
 def _vary_origin(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:

@@ -4,11 +4,11 @@ tenant's booking window, and the dates are the tenant's calendar dates throughou
 
 from __future__ import annotations
 
-import calendar as stdlib_calendar
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from mais.availability.months import month_end, month_start
 from mais.availability.service import BookingWindow, UnavailableReason
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -50,14 +50,6 @@ def parse_day(value: str | None) -> date | None:
         return date.fromisoformat(value or "")
     except ValueError:
         return None
-
-
-def month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
-def month_end(first: date) -> date:
-    return first.replace(day=stdlib_calendar.monthrange(first.year, first.month)[1])
 
 
 def _shift_month(first: date, months: int) -> date:

@@ -15,6 +15,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mais.adapters.email import Attachment
+from mais.availability.months import month_end
 from mais.availability.service import AvailabilityService, BookingWindow, UnavailableReason
 from mais.bookings.errors import (
     DateUnavailable,
@@ -38,7 +39,7 @@ from mais.tenants.branding import BrandingOut, branding_json
 from mais.tenants.context import TenantContext
 from mais.tenants.repository import ApiKeyRepository, TenantRepository
 from mais.tenants.resolver import TenantInactive
-from mais.widget.calendar import CalendarMonth, initial_month, month_end, month_grid
+from mais.widget.calendar import CalendarMonth, initial_month, month_grid
 from mais.widget.forms import EVENT_DATE, GENERAL, BookingForm, problems_from_details
 
 if TYPE_CHECKING:
