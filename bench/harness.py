@@ -108,8 +108,10 @@ class Prepared:
 # A seeded database is kept as a PostgreSQL template, `mais_bench_tpl_<T>x<P>`, with what a
 # later run needs beside it (the tenants' keys, the secrets they were made with): the next
 # run of the same size copies it instead of seeding again (10,000 tenants take minutes).
-# Photos live under the kept DATA_DIR.
-TEMPLATES = Path(tempfile.gettempdir()) / "mais-bench-templates"
+# Photos live under the kept DATA_DIR. The notes are kept in one place whatever TMPDIR says,
+# as the templates are: a run under another TMPDIR would otherwise seed the template anew
+# and leave the first place's notes naming keys it no longer holds.
+TEMPLATES = Path.home() / ".cache" / "mais-bench-templates"
 KEPT_ENV = ("JWT_SECRET", "TENANT_SECRETS_ENCRYPTION_KEY", "ADMIN_PASSWORD", "DATA_DIR")
 
 
@@ -143,7 +145,7 @@ def prepare(
         )
         created = json.loads(seeded.stdout.strip().splitlines()[-1])
         fresh_database(BASE_DATABASE_URL, template, name)
-        TEMPLATES.mkdir(exist_ok=True)
+        TEMPLATES.mkdir(parents=True, exist_ok=True)
         kept_env = {key: environment[key] for key in KEPT_ENV}
         saved.write_text(json.dumps({"env": kept_env, "tenants": created}))
     logs = Path(tempfile.mkdtemp(prefix=f"{name}-logs-"))

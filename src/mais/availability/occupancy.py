@@ -22,8 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mais.adapters.cache import Cache
 from mais.availability.months import month_end, months_covering
-from mais.availability.repository import BlackoutRepository
-from mais.bookings.repository import BookingRepository
+from mais.availability.repository import BLACKOUT, OccupancyRepository
 from mais.core.changes import BOOKINGS, TenantTopicCache
 from mais.models import BookingStatus
 
@@ -76,12 +75,13 @@ async def read_occupied(
 ) -> Occupied:
     """The live rows occupying [start, end]."""
     occupied = Occupied()
-    for row in await BookingRepository(session, tenant_id).occupied_between(start, end):
-        if row.status == BookingStatus.confirmed:
-            occupied.booked.add(row.event_date)
+    for day, status, expires in await OccupancyRepository(session, tenant_id).between(start, end):
+        if status == BLACKOUT:
+            occupied.blackout.add(day)
+        elif status == BookingStatus.confirmed:
+            occupied.booked.add(day)
         else:
-            occupied.holds[row.event_date] = row.hold_expires_at
-    occupied.blackout = await BlackoutRepository(session, tenant_id).dates_between(start, end)
+            occupied.holds[day] = expires
     return occupied
 
 

@@ -37,7 +37,6 @@ from mais.core.repository import (
     TenantScopedRepository,
     escape_like,
     parse_uuid,
-    scoped_statement,
     scoped_table_update,
 )
 from mais.models import (
@@ -50,15 +49,6 @@ from mais.models import (
     Tenant,
     new_id,
     utcnow,
-)
-
-# Read by every availability answer and every checkout: built once.
-_OCCUPIED_BETWEEN = scoped_statement(
-    Booking, Booking.event_date, Booking.status, Booking.hold_expires_at
-).where(
-    Booking.event_date >= bindparam("start"),
-    Booking.event_date <= bindparam("end"),
-    Booking.status.in_(DATE_BLOCKING_STATUSES),
 )
 
 # Checkout's idempotency record, built once (plain Core: no ORM bookkeeping).
@@ -90,15 +80,6 @@ _UPSERT_CUSTOMER = (
     )
     .columns(_CUSTOMER.id)
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Occupancy:
-    """A live booking holding a date."""
-
-    event_date: date
-    status: str
-    hold_expires_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,10 +237,6 @@ class BookingRepository(TenantScopedRepository[Booking]):
             .options(selectinload(Booking.add_ons))
         )
         return (await self.session.execute(stmt)).scalar_one_or_none()
-
-    async def occupied_between(self, start: date, end: date) -> Sequence[Occupancy]:
-        rows = await self.execute_scoped(_OCCUPIED_BETWEEN, {"start": start, "end": end})
-        return [Occupancy(r.event_date, r.status, r.hold_expires_at) for r in rows]
 
     async def live_booking_on(
         self, event_date: date, *, exclude: uuid.UUID | None = None
