@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import select
 
+from mais.availability.repository import BlackoutRepository
 from mais.catalog.repository import PackageRepository
+from mais.core.changes import BOOKINGS, token_name
 from mais.core.errors import NotFound
-from mais.models import Package
+from mais.models import BlackoutDate, Package, utcnow
 from tests.factories.world import add_catalog, make_tenant
 
 
@@ -62,3 +66,40 @@ async def test_add_assigns_the_repositorys_tenant_and_remove_refuses_foreign_row
         foreign = await session.get(Package, beta.packages["garden"].id)
         with pytest.raises(NotFound):
             await repository.remove(foreign)
+
+
+async def test_insert_writes_the_row_the_unit_of_work_would(container, two_tenants):
+    alpha, beta = two_tenants
+    async with container.db.transaction() as session:
+        repository = PackageRepository(session, alpha.id)
+        inserted = Package(tenant_id=beta.id, slug="inserted", title="Plain", price_cents=100)
+        flushed = Package(slug="flushed", title="Plain", price_cents=100)
+        await repository.insert(inserted)
+        repository.add(flushed)
+        await session.flush()
+        assert inserted not in session  # written, not tracked
+    assert inserted.tenant_id == alpha.id  # the repository's tenant, whatever was set
+    async with container.db.sessionmaker() as session:
+        found = (
+            await session.execute(select(Package).where(Package.slug.in_(["inserted", "flushed"])))
+        ).scalars()
+        rows = {package.slug: package for package in found}
+    differing = {"id", "slug", "created_at", "updated_at"}
+    for column in Package.__table__.columns:
+        if column.key not in differing:
+            assert getattr(rows["inserted"], column.key) == getattr(rows["flushed"], column.key)
+    # The defaults it was written with are set on the object, as a flush sets them.
+    assert rows["inserted"].id == inserted.id
+    assert rows["inserted"].created_at == inserted.created_at
+    assert (inserted.description, inserted.active, inserted.sort_order) == ("", False, 0)
+
+
+async def test_insert_announces_a_tracked_tables_change(container, two_tenants):
+    alpha, _ = two_tenants
+    token = token_name(BOOKINGS, alpha.id)
+    before = await container.cache.change_token(token)
+    async with container.db.transaction() as session:
+        await BlackoutRepository(session, alpha.id).insert(
+            BlackoutDate(date=date(2031, 5, 1), created_at=utcnow())
+        )
+    assert await container.cache.change_token(token) != before

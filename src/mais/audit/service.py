@@ -38,7 +38,27 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    entry = AuditEntry(
+    """Add the entry to the session: it is written with the transaction's other changes."""
+    entry = audit_entry(
+        actor, action, entity_type, entity_id, tenant_id=tenant_id, before=before, after=after
+    )
+    session.add(entry)
+    return entry
+
+
+def audit_entry(
+    actor: Actor,
+    action: str,
+    entity_type: str,
+    entity_id: Any,
+    *,
+    tenant_id: uuid.UUID | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """The entry, not yet written (`record` adds it to the session; a hot path inserts it
+    with its other rows, `TenantScopedRepository.insert`)."""
+    return AuditEntry(
         tenant_id=tenant_id if tenant_id is not None else actor.tenant_id,
         actor_user_id=actor.user_id,
         actor_role=actor.role,
@@ -51,5 +71,3 @@ def record(
         request_id=current_request_id(),
         created_at=utcnow(),
     )
-    session.add(entry)
-    return entry

@@ -29,7 +29,7 @@ from mais.adapters.payments import (
     PaymentProviderUnavailable,
     RefundRequest,
 )
-from mais.audit.service import STRIPE, Actor, record
+from mais.audit.service import STRIPE, Actor, audit_entry, record
 from mais.availability.repository import BlackoutRepository
 from mais.availability.service import AvailabilityService, UnavailableReason, unavailable_reason
 from mais.bookings.commission import Totals, compute_totals, refunded_fee_cents
@@ -273,16 +273,15 @@ class BookingService:
         )
         booking.checkout_session_id = checkout.id
         await self._insert_hold(booking)
-        record(
-            self.session,
+        held = audit_entry(
             Actor(role="customer", label=booking.email, tenant_id=tenant.id),
             "booking.held",
             "booking",
             booking.id,
-            tenant_id=tenant.id,
             after=_state(booking)
             | {"checkoutSessionId": checkout.id, "subtotalCents": totals.subtotal_cents},
         )
+        await self.bookings.insert(held)
         return HoldResult(booking=booking, session=checkout, access_token=access_token)
 
     async def _bookable_package(self, ref: str) -> PricedPackage:
@@ -360,7 +359,7 @@ class BookingService:
         return_url: str | None,
     ) -> Booking:
         """The held booking, not yet written (its id is chosen now: the Checkout session
-        names it)."""
+        names it, and its add-on snapshots point to it)."""
         booking = Booking(
             id=new_id(),
             package_id=package.id,
@@ -384,6 +383,7 @@ class BookingService:
         booking.add_ons = [
             BookingAddOn(
                 tenant_id=tenant.id,
+                booking_id=booking.id,
                 add_on_id=a.id,
                 title=a.title,
                 price_cents=a.price_cents,
@@ -400,9 +400,8 @@ class BookingService:
         booking.customer_id = await CustomerRepository(self.session, self.tenant_id).upsert(
             email=booking.email, name=booking.couple_name, phone=booking.phone
         )
-        self.bookings.add(booking)
         try:
-            await self.session.flush()
+            await self.bookings.insert(booking, *booking.add_ons)
         except IntegrityError as exc:
             if not _is_date_conflict(exc):
                 raise

@@ -8,6 +8,8 @@ found, which the HTTP layer answers with 404.
 Hot paths may build a statement once instead (`scoped_statement`): building one costs
 SQLAlchemy several hundred function calls, about as much as running it. Its tenant filter
 is a bound parameter that only `execute_scoped` fills in, with the repository's tenant.
+They may also write new rows with `insert`, one plain INSERT per table instead of the
+unit of work's flush.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from sqlalchemy import (
     Update,
     bindparam,
     delete,
+    insert,
+    inspect,
     select,
     update,
 )
@@ -68,6 +72,48 @@ def scoped_table_update(model: type[Base]) -> Update:
     bookkeeping), to build once and run with `TenantScopedRepository.execute_scoped`."""
     table = cast(Table, model.__table__)
     return update(table).where(table.c.tenant_id == bindparam(TENANT_PARAM))
+
+
+class _NewRows:
+    """How `TenantScopedRepository.insert` writes a model's new rows: its table's INSERT
+    (built once) and, per column, the attribute and the Python-side default a flush would
+    apply."""
+
+    _of: dict[type[Any], _NewRows] = {}  # noqa: RUF012 - one per model, shared
+
+    def __init__(self, model: type[Any]) -> None:
+        mapper = inspect(model)
+        self.statement = insert(cast(Table, mapper.local_table))
+        self.columns = []
+        for attr in mapper.column_attrs:
+            column = attr.columns[0]
+            default = column.default
+            if default is not None and not (default.is_scalar or default.is_callable):
+                raise TypeError(f"{model.__name__}.{attr.key}: SQL defaults are not supported")
+            self.columns.append((attr.key, column.key, default))
+
+    @classmethod
+    def of(cls, model: type[Any]) -> _NewRows:
+        found = cls._of.get(model)
+        if found is None:
+            found = cls._of[model] = cls(model)
+        return found
+
+    def values(self, obj: Any) -> dict[str, Any]:
+        """The row of new object `obj`; the defaults it lacked are set on it, as a flush
+        would."""
+        state = obj.__dict__
+        row = {}
+        for key, column_key, default in self.columns:
+            if key in state:
+                value = state[key]
+            else:
+                value = None
+                if default is not None:
+                    value = default.arg(None) if default.is_callable else default.arg
+                setattr(obj, key, value)
+            row[column_key] = value
+        return row
 
 
 class TenantScopedRepository(Generic[M]):
@@ -123,6 +169,20 @@ class TenantScopedRepository(Generic[M]):
         if found is None:
             raise NotFound(self.not_found_message)
         return found
+
+    async def insert(self, *objs: Base) -> None:
+        """Write new rows of this tenant (any tenant-scoped models, parents before their
+        children) with one prebuilt INSERT per table, skipping the unit of work: its flush
+        cost checkout a tenth of its CPU. The objects stay transient (the session does not
+        track them), and relationships are not followed: pass the children too, with
+        their foreign keys set."""
+        batches: dict[type[Any], list[dict[str, Any]]] = {}
+        for obj in objs:
+            obj.tenant_id = self.tenant_id  # type: ignore[attr-defined]
+            batches.setdefault(type(obj), []).append(_NewRows.of(type(obj)).values(obj))
+        for model, rows in batches.items():
+            record_table_change(self.session, model, self.tenant_id)
+            await self.session.execute(_NewRows.of(model).statement, rows)
 
     def add(self, obj: M) -> M:
         obj.tenant_id = self.tenant_id  # type: ignore[attr-defined]

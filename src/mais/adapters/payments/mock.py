@@ -87,8 +87,11 @@ class Delivery:
 
 
 def _atomic_write(path: Path, data: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    except FileNotFoundError:  # the folder's first file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     with os.fdopen(fd, "wb") as handle:
         handle.write(orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
     os.replace(tmp, path)
@@ -127,12 +130,10 @@ class MockPayments(PaymentsPort):
 
     def _read(self, kind: str, key: str) -> dict[str, Any] | None:
         try:
-            path = self._path(kind, key)
-        except PaymentProviderError:
+            raw = self._path(kind, key).read_bytes()
+        except (PaymentProviderError, FileNotFoundError):
             return None
-        if not path.exists():
-            return None
-        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        data: dict[str, Any] = orjson.loads(raw)
         return data
 
     def _write(self, kind: str, key: str, data: dict[str, Any]) -> None:
