@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
+import redis.asyncio as redis
+from sqlalchemy.engine import make_url
 
 from mais.core.errors import RateLimited
 from mais.core.ratelimit import RateLimiter
+from tests.factories.services import TcpProxy
 
 pytestmark = pytest.mark.redis
 
@@ -59,6 +64,34 @@ async def test_processes_share_the_count_once_it_is_synced(container):
     finally:
         await first.close()
         await second.close()
+
+
+async def test_a_slow_sync_holds_up_only_the_request_waiting_for_it(container):
+    url = make_url(container.settings.redis_url)
+    proxy = await TcpProxy(url.host or "127.0.0.1", url.port or 6379).start()
+    clock = Clock()
+    limiter = _limiter(url.set(port=proxy.port).render_as_string(), 1000, clock)
+    client = ("tenant-d", "198.51.100.4")
+    try:
+        await limiter.check_api(*client)  # a key's first request: synced
+        clock.now += 0.3  # the global count is stale: the next request asks Redis...
+        proxy.hold()  # ...which is slow to answer
+        waiting = asyncio.create_task(limiter.check_api(*client))
+        await asyncio.sleep(0.05)
+        assert not waiting.done()
+        for _ in range(20):  # meanwhile the others count locally, without waiting
+            await asyncio.wait_for(limiter.check_api(*client), timeout=0.2)
+        proxy.release()
+        await waiting
+        await limiter.flush()
+        shared = redis.from_url(container.settings.redis_url)
+        keys = await shared.keys("*tenant-d/198.51.100.4*")
+        assert [int(await shared.get(key)) for key in keys] == [22]  # none lost or twice
+        await shared.aclose()
+    finally:
+        proxy.release()
+        await limiter.close()
+        await proxy.close()
 
 
 async def test_unreachable_redis_still_limits_in_memory():

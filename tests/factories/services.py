@@ -201,13 +201,22 @@ class PgBouncer:
 class TcpProxy:
     """A TCP proxy on a free port in front of `target_port`, run on the test's event loop,
     that a test can cut (open connections reset, new ones refused: the host is gone) and
-    restore — a database server becoming unreachable without stopping it."""
+    restore — a database server becoming unreachable without stopping it — or hold (what
+    either side sends waits until `release`: a server slow to answer)."""
 
     def __init__(self, target_host: str, target_port: int) -> None:
         self.target = (target_host, target_port)
         self.port = free_port()
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self._flowing = asyncio.Event()
+        self._flowing.set()
+
+    def hold(self) -> None:
+        self._flowing.clear()
+
+    def release(self) -> None:
+        self._flowing.set()
 
     async def start(self) -> TcpProxy:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
@@ -224,6 +233,7 @@ class TcpProxy:
         async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
             try:
                 while data := await source.read(65536):
+                    await self._flowing.wait()
                     sink.write(data)
                     await sink.drain()
             except (OSError, asyncio.CancelledError):

@@ -3,12 +3,14 @@ all processes), memory otherwise. If Redis fails, limits are kept in memory mean
 rather than letting every request through.
 
 The general API limit is checked on every public request, so with Redis it batches hot
-keys: while a key is far from its limit and its global count was learned less than
-`SYNC_SECONDS` ago, a process counts locally and adds its counts to Redis every 50 ms
-(learning the global total back). Every other request — a key's first, one past 80 % of
-the limit, one whose global count is stale — goes to Redis synchronously, so decisions
-near the limit are exact; a client spreading requests over several processes can pass
-the limit only by what the other processes counted in their last 50 ms.
+keys: while a key is far from its limit, a process counts locally and adds its counts to
+Redis every 50 ms (learning the global total back). A key's first request, and every one
+past 80 % of the limit, goes to Redis synchronously, so decisions near the limit are exact.
+A request whose view of the global count is older than `SYNC_SECONDS` asks Redis too, unless
+a sync of that count is already on its way: then it counts locally, so a slow Redis delays
+the one request (or the background flush) waiting for it, not every request behind it. A
+client spreading requests over several processes can pass the limit only by what the other
+processes counted since their last sync.
 Measured on the catalog path: a synchronous Redis call per request cost 22 % of its CPU."""
 
 from __future__ import annotations
@@ -39,9 +41,10 @@ STORAGE_RETRY_SECONDS = 2.0
 class _Window:
     key: str  # the counter's key in Redis
     bucket: int
-    shared: int  # the global count Redis last reported
-    synced_at: float  # when it reported it (monotonic clock)
+    shared: int = 0  # the global count Redis last reported
+    synced_at: float | None = None  # when it reported it (monotonic clock); None: never
     pending: int = 0  # counted here, not yet added to Redis
+    syncing: bool = False  # a sync with Redis is awaiting its answer
 
 
 class RateLimiter:
@@ -111,31 +114,35 @@ class RateLimiter:
     # --- the batched shared counter ------------------------------------------------
 
     async def _hit_batched(self, item: RateLimitItem, *identifiers: str) -> bool:
-        assert self._storage is not None
         limit, expiry = item.amount, item.get_expiry()
         bucket = int(time.time() // expiry)
         window = self._windows.get(identifiers)
-        if window is not None and window.bucket != bucket:
-            window = None
+        if window is None or window.bucket != bucket:
+            window = _Window(key=item.key_for(*identifiers), bucket=bucket)
+            self._windows[identifiers] = window
         if (
-            window is not None
+            window.synced_at is not None
             and window.shared + window.pending + 1 <= limit * EXACT_ABOVE
-            and self._clock() - window.synced_at < SYNC_SECONDS
+            and (window.syncing or self._clock() - window.synced_at < SYNC_SECONDS)
         ):
             window.pending += 1
             self._ensure_flusher()
             return True
-        pending = 0
-        if window is not None:
-            # Take the local counts now: a flush running while this awaits Redis must not
-            # add them a second time.
-            pending, window.pending = window.pending, 0
-        key = window.key if window is not None else item.key_for(*identifiers)
-        total = await self._storage.incr(key, expiry, amount=pending + 1)
-        self._windows[identifiers] = _Window(
-            key=key, bucket=bucket, shared=total, synced_at=self._clock()
-        )
-        return total <= limit
+        return await self._sync(window, expiry, plus=1) <= limit
+
+    async def _sync(self, window: _Window, expiry: int, *, plus: int = 0) -> int:
+        """Add the window's local counts (and `plus`) to Redis; the global total."""
+        assert self._storage is not None
+        # Take the local counts now: hits counted while this awaits Redis are the next
+        # sync's.
+        amount, window.pending = window.pending + plus, 0
+        window.syncing = True
+        try:
+            window.shared = await self._storage.incr(window.key, expiry, amount=amount)
+        finally:
+            window.syncing = False
+        window.synced_at = self._clock()
+        return window.shared
 
     def _ensure_flusher(self) -> None:
         if self._flusher is None or self._flusher.done():
@@ -155,11 +162,9 @@ class RateLimiter:
             if window.bucket != bucket:
                 self._windows.pop(identifiers, None)  # an old window: expired in Redis
                 continue
-            if window.pending:
-                amount, window.pending = window.pending, 0
+            if window.pending and not window.syncing:
                 try:
-                    window.shared = await self._storage.incr(window.key, expiry, amount=amount)
-                    window.synced_at = self._clock()
+                    await self._sync(window, expiry)
                 except Exception as exc:
                     self._shared_failed(exc)
                     return
