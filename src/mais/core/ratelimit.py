@@ -44,7 +44,7 @@ class _Window:
     shared: int = 0  # the global count Redis last reported
     synced_at: float | None = None  # when it reported it (monotonic clock); None: never
     pending: int = 0  # counted here, not yet added to Redis
-    syncing: bool = False  # a sync with Redis is awaiting its answer
+    syncing: int = 0  # syncs with Redis awaiting their answers
 
 
 class RateLimiter:
@@ -136,13 +136,15 @@ class RateLimiter:
         # Take the local counts now: hits counted while this awaits Redis are the next
         # sync's.
         amount, window.pending = window.pending + plus, 0
-        window.syncing = True
+        window.syncing += 1
         try:
-            window.shared = await self._storage.incr(window.key, expiry, amount=amount)
+            total = await self._storage.incr(window.key, expiry, amount=amount)
         finally:
-            window.syncing = False
+            window.syncing -= 1
+        # Answers may arrive out of order; the count only grows within a window.
+        window.shared = max(window.shared, total)
         window.synced_at = self._clock()
-        return window.shared
+        return total
 
     def _ensure_flusher(self) -> None:
         if self._flusher is None or self._flusher.done():
