@@ -5,8 +5,12 @@ first (it would with SQLite's default deferred BEGIN); PostgreSQL runs them side
 from __future__ import annotations
 
 import asyncio
+import gc
+import sqlite3
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
 
 from mais.jobs.queue import enqueue
 from mais.models import Job
@@ -58,3 +62,38 @@ async def test_a_read_session_does_not_wait_for_an_open_write_transaction(contai
             )
             assert counted.scalar_one() == 0  # the writer's row is not committed yet
     assert await _jobs(container) == 1
+
+
+async def _insert_twice(container) -> None:
+    async with container.db.transaction() as session:
+        await session.execute(text("CREATE TEMPORARY TABLE probe (n INTEGER PRIMARY KEY)"))
+        await session.execute(text("INSERT INTO probe VALUES (1)"))
+        await session.execute(text("INSERT INTO probe VALUES (1)"))
+
+
+def _open(cursor: sqlite3.Cursor) -> bool:
+    try:
+        cursor.fetchone()
+    except sqlite3.ProgrammingError:  # "Cannot operate on a closed cursor"
+        return False
+    return True
+
+
+async def test_a_failed_statement_leaves_no_open_cursor_to_the_garbage_collector(container):
+    """aiosqlite left a failed statement's cursor open, in a reference cycle. Finalized later
+    by the cyclic GC on the event loop's thread, it waited for its connection's mutex, which
+    that connection's thread held while queueing in BEGIN IMMEDIATE (up to 30 s): the loop
+    stopped, and concurrent checkouts with one Idempotency-Key answered 503."""
+    gc.collect()
+    gc.disable()
+    try:
+        with pytest.raises(IntegrityError):
+            await _insert_twice(container)
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        gc.collect()
+        left_open = [o for o in gc.garbage if isinstance(o, sqlite3.Cursor) and _open(o)]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert left_open == []

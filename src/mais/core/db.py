@@ -8,7 +8,9 @@ transactions take the write lock at BEGIN (`configure_sqlite`).
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import sqlite3
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -108,6 +110,27 @@ def configure_sqlite(engine: Engine) -> None:
         # before the first INSERT/UPDATE, leaving earlier reads outside the transaction);
         # `_begin_immediate` emits the BEGIN instead.
         dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "handle_error")
+    def _close_the_failed_cursor(context: Any) -> None:
+        # aiosqlite leaves the cursor of a failed statement (a unique-index violation, say)
+        # open, and the exception's frames keep it in a reference cycle. The cyclic GC then
+        # finalizes it later on the event loop's thread, and the finalizer waits for its
+        # connection's mutex, which that connection's thread holds while it waits in BEGIN
+        # IMMEDIATE for the write lock (up to busy_timeout): the loop stopped, the request
+        # holding the lock could not commit, and every waiter failed after 30 s. Closed
+        # now, while its connection is idle, the cursor's finalizer has nothing to wait for.
+        # The cursor is the local `_cursor` of SQLAlchemy's aiosqlite adapter
+        # (`AsyncAdapt_aiosqlite_cursor.execute`), an aiosqlite cursor around the sqlite3
+        # one; tests/core/test_db.py fails if a failed statement's cursor is left open.
+        tb = context.original_exception.__traceback__
+        while tb is not None:
+            wrapper = tb.tb_frame.f_locals.get("_cursor")
+            raw = getattr(wrapper, "_cursor", None)
+            if isinstance(raw, sqlite3.Cursor):
+                with contextlib.suppress(sqlite3.Error):
+                    raw.close()
+            tb = tb.tb_next
 
     @event.listens_for(engine, "begin")
     def _begin_immediate(connection: Any) -> None:
