@@ -15,6 +15,7 @@ unit of work's flush.
 from __future__ import annotations
 
 import uuid
+from functools import cache
 from typing import Any, Generic, TypeVar, cast
 
 from sqlalchemy import (
@@ -76,10 +77,8 @@ def scoped_table_update(model: type[Base]) -> Update:
 
 class _NewRows:
     """How `TenantScopedRepository.insert` writes a model's new rows: its table's INSERT
-    (built once) and, per column, the attribute and the Python-side default a flush would
-    apply."""
-
-    _of: dict[type[Any], _NewRows] = {}  # noqa: RUF012 - one per model, shared
+    and, per column, the attribute and the Python-side default a flush would apply (one
+    per model, `_new_rows`)."""
 
     def __init__(self, model: type[Any]) -> None:
         mapper = inspect(model)
@@ -91,13 +90,6 @@ class _NewRows:
             if default is not None and not (default.is_scalar or default.is_callable):
                 raise TypeError(f"{model.__name__}.{attr.key}: SQL defaults are not supported")
             self.columns.append((attr.key, column.key, default))
-
-    @classmethod
-    def of(cls, model: type[Any]) -> _NewRows:
-        found = cls._of.get(model)
-        if found is None:
-            found = cls._of[model] = cls(model)
-        return found
 
     def values(self, obj: Any) -> dict[str, Any]:
         """The row of new object `obj`; the defaults it lacked are set on it, as a flush
@@ -114,6 +106,11 @@ class _NewRows:
                 setattr(obj, key, value)
             row[column_key] = value
         return row
+
+
+@cache
+def _new_rows(model: type[Base]) -> _NewRows:
+    return _NewRows(model)
 
 
 class TenantScopedRepository(Generic[M]):
@@ -176,13 +173,13 @@ class TenantScopedRepository(Generic[M]):
         cost checkout a tenth of its CPU. The objects stay transient (the session does not
         track them), and relationships are not followed: pass the children too, with
         their foreign keys set."""
-        batches: dict[type[Any], list[dict[str, Any]]] = {}
+        batches: dict[type[Base], list[dict[str, Any]]] = {}
         for obj in objs:
             obj.tenant_id = self.tenant_id  # type: ignore[attr-defined]
-            batches.setdefault(type(obj), []).append(_NewRows.of(type(obj)).values(obj))
+            batches.setdefault(type(obj), []).append(_new_rows(type(obj)).values(obj))
         for model, rows in batches.items():
             record_table_change(self.session, model, self.tenant_id)
-            await self.session.execute(_NewRows.of(model).statement, rows)
+            await self.session.execute(_new_rows(model).statement, rows)
 
     def add(self, obj: M) -> M:
         obj.tenant_id = self.tenant_id  # type: ignore[attr-defined]
